@@ -1,0 +1,133 @@
+#include "address.h"
+
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "link.h"
+#include "route.h"
+
+struct first_addr {
+	int family;
+	bool found;
+	bool tentative_only;
+	struct np_ip ip;
+};
+
+static int first_global_cb(const struct np_addr_info *a, void *arg)
+{
+	struct first_addr *f = arg;
+	if (f->found || (f->family && a->prefix.ip.family != f->family))
+		return 0;
+	if (!np_ip_is_global_unicast(&a->prefix.ip) || (a->flags & IFA_F_DADFAILED))
+		return 0;
+	/* A tentative address cannot accept the stream yet; remember that it
+	 * exists so the error can say why nothing was picked. */
+	if (a->flags & IFA_F_TENTATIVE) {
+		f->tentative_only = true;
+		return 0;
+	}
+	f->ip = a->prefix.ip;
+	f->found = true;
+	return 0;
+}
+
+static int first_global(struct np_nl *nl, const char *ifname, int family,
+			struct first_addr *f, struct np_err *e)
+{
+	memset(f, 0, sizeof(*f));
+	f->family = family;
+	return np_addr_list(nl, ifname, family, first_global_cb, f, e);
+}
+
+struct default_route {
+	int family;
+	int ifindex;
+};
+
+static int default_route_cb(const struct np_route *r, void *arg)
+{
+	struct default_route *d = arg;
+	if (d->ifindex || r->dst.len != 0 || !r->ifindex)
+		return 0;
+	if (d->family && r->dst.ip.family != d->family)
+		return 0;
+	d->ifindex = r->ifindex;
+	return 0;
+}
+
+static const char *family_word(int family)
+{
+	return family == AF_INET ? "IPv4 " : family == AF_INET6 ? "IPv6 " : "";
+}
+
+static int fallback(struct np_nl *nl, const struct np_pick_request *req,
+		    struct np_pick_result *out, struct np_err *e)
+{
+	struct default_route d = { .family = req->family };
+	int rc = np_route_list(nl, req->family, default_route_cb, &d, e);
+	if (rc < 0)
+		return rc;
+	if (!d.ifindex)
+		return np_errmsg(e, -EADDRNOTAVAIL,
+				 "%s; no %sdefault route to fall back to either: give the migration interface an address (check its NetworkAttachmentDefinition and IPAM)",
+				 out->why, family_word(req->family));
+	struct np_link_info li;
+	rc = np_link_get_by_index(nl, d.ifindex, &li, e);
+	if (rc < 0)
+		return rc;
+	struct first_addr f;
+	rc = first_global(nl, li.name, req->family, &f, e);
+	if (rc < 0)
+		return rc;
+	if (!f.found)
+		return np_errmsg(e, -EADDRNOTAVAIL,
+				 "%s; the default-route interface \"%s\" has no global %saddress either",
+				 out->why, li.name, family_word(req->family));
+	out->ip = f.ip;
+	snprintf(out->iface, sizeof(out->iface), "%s", li.name);
+	out->fallback = true;
+	return 0;
+}
+
+int np_pick_address(struct np_nl *nl, const struct np_pick_request *req,
+		    struct np_pick_result *out, struct np_err *e)
+{
+	const char *iface = req->iface ? req->iface : "migration0";
+	struct np_link_info li;
+	struct np_err tmp = { 0 };
+	memset(out, 0, sizeof(*out));
+	int rc = np_link_get(nl, iface, &li, &tmp);
+	if (rc == -ENODEV) {
+		snprintf(out->why, sizeof(out->why), "migration interface \"%s\" does not exist", iface);
+	} else if (rc < 0) {
+		return np_errmsg(e, rc, "%s", tmp.msg);
+	} else {
+		struct first_addr f;
+		rc = first_global(nl, iface, req->family, &f, e);
+		if (rc < 0)
+			return rc;
+		if (f.found) {
+			out->ip = f.ip;
+			snprintf(out->iface, sizeof(out->iface), "%s", iface);
+			return 0;
+		}
+		snprintf(out->why, sizeof(out->why),
+			 "migration interface \"%s\" has no %sglobal %saddress", iface,
+			 f.tentative_only ? "usable (only tentative) " : "",
+			 family_word(req->family));
+	}
+	if (req->strict)
+		return np_errmsg(e, -EADDRNOTAVAIL, "%s (--strict forbids the default-route fallback)", out->why);
+	return fallback(nl, req, out, e);
+}
+
+const char *np_ip_uri_str(const struct np_ip *ip, char *buf, size_t len)
+{
+	char s[NP_PREFIX_STRLEN];
+	np_ip_str(ip, s, sizeof(s));
+	snprintf(buf, len, ip->family == AF_INET6 ? "[%s]" : "%s", s);
+	return buf;
+}

@@ -1,0 +1,15 @@
+/* The netprep verbs, one file each; main.c dispatches. Every verb returns
+ * its process exit code (see README "Exit codes"). */
+#ifndef NETPREP_CLI_H
+#define NETPREP_CLI_H
+
+enum np_exit {
+	NP_EXIT_OK = 0,
+	NP_EXIT_FAIL = 1,   /* the operation failed; stderr says why */
+	NP_EXIT_USAGE = 2,  /* bad arguments */
+};
+
+int cmd_address(int argc, char **argv);
+int cmd_links(int argc, char **argv);
+
+#endif

@@ -1,0 +1,44 @@
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int vrecord(struct np_err *e, int rc, int with_errno, const char *fmt,
+		   va_list ap)
+{
+	if (!e || e->code)
+		return rc;
+	e->code = rc ? rc : -1;
+	int n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	if (with_errno && n >= 0 && (size_t)n < sizeof(e->msg))
+		snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, ": %s",
+			 strerror(rc < 0 ? -rc : rc));
+	return rc;
+}
+
+int np_errf(struct np_err *e, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vrecord(e, rc, 1, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int np_errmsg(struct np_err *e, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vrecord(e, rc, 0, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void np_err_clear(struct np_err *e)
+{
+	if (!e)
+		return;
+	e->code = 0;
+	e->msg[0] = '\0';
+}

@@ -1,0 +1,482 @@
+#include "link.h"
+
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <netlink/msg.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/macvlan.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netns.h"
+
+static const char *const macvlan_names[] = {
+	[NP_MACVLAN_BRIDGE] = "bridge",
+	[NP_MACVLAN_PRIVATE] = "private",
+	[NP_MACVLAN_VEPA] = "vepa",
+	[NP_MACVLAN_PASSTHRU] = "passthru",
+};
+
+static const uint32_t macvlan_kernel_modes[] = {
+	[NP_MACVLAN_BRIDGE] = MACVLAN_MODE_BRIDGE,
+	[NP_MACVLAN_PRIVATE] = MACVLAN_MODE_PRIVATE,
+	[NP_MACVLAN_VEPA] = MACVLAN_MODE_VEPA,
+	[NP_MACVLAN_PASSTHRU] = MACVLAN_MODE_PASSTHRU,
+};
+
+int np_macvlan_mode_parse(const char *s, enum np_macvlan_mode *out, struct np_err *e)
+{
+	for (size_t i = 0; i < sizeof(macvlan_names) / sizeof(*macvlan_names); i++)
+		if (s && !strcmp(s, macvlan_names[i])) {
+			*out = (enum np_macvlan_mode)i;
+			return 0;
+		}
+	return np_errmsg(e, -EINVAL, "macvlan mode \"%.32s\" is unknown: use bridge, private, vepa or passthru",
+			 s ? s : "");
+}
+
+const char *np_macvlan_mode_name(enum np_macvlan_mode m)
+{
+	return (unsigned)m < sizeof(macvlan_names) / sizeof(*macvlan_names) ?
+		       macvlan_names[m] : "?";
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family, int index)
+{
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = (unsigned char)family;
+	ifi->ifi_index = index;
+	return ifi;
+}
+
+/* Adds name, MAC, MTU, target namespace and up flag of a. */
+static int put_link_attrs(struct nlmsghdr *nlh, struct ifinfomsg *ifi,
+			  const struct np_link_attrs *a, int *nsfd,
+			  struct np_err *e)
+{
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, a->name);
+	if (a->mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, NP_MAC_LEN, a->mac);
+	if (a->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, a->mtu);
+	if (a->netns) {
+		*nsfd = np_netns_open(a->netns, e);
+		if (*nsfd < 0)
+			return *nsfd;
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)*nsfd);
+	}
+	if (a->up) {
+		ifi->ifi_flags |= IFF_UP;
+		ifi->ifi_change |= IFF_UP;
+	}
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int resolve_index(struct np_nl *nl, const char *name, const char *role,
+			 struct np_err *e)
+{
+	struct np_link_info li;
+	struct np_err tmp = { 0 };
+	int rc = np_link_get(nl, name, &li, &tmp);
+	if (rc == -ENODEV)
+		return np_errmsg(e, rc, "%s: %s \"%s\" does not exist", nl->where, role, name);
+	if (rc < 0)
+		return np_errmsg(e, rc, "%s", tmp.msg);
+	return li.ifindex;
+}
+
+int np_link_create_veth(struct np_nl *nl, const struct np_link_attrs *self,
+			const struct np_link_attrs *peer, struct np_err *e)
+{
+	int fd_self = -1, fd_peer = -1, rc;
+	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
+	rc = put_link_attrs(nlh, ifi, self, &fd_self, e);
+	if (rc < 0)
+		goto out;
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	struct nlattr *pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	struct ifinfomsg *pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	/* put_extra_header grew nlmsg_len, so the nest now covers it. */
+	rc = put_link_attrs(nlh, pifi, peer, &fd_peer, e);
+	if (rc < 0)
+		goto out;
+	mnl_attr_nest_end(nlh, pinfo);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	rc = np_nl_talk(nl, nlh, NULL, NULL);
+	if (rc < 0)
+		np_errf(e, rc, "%s: create veth \"%s\" with peer \"%s\"%s%s%s", nl->where,
+			self->name, peer->name, peer->netns ? " in netns " : "",
+			peer->netns ? peer->netns : "", np_nl_reason(nl));
+out:
+	close_fd(&fd_self);
+	close_fd(&fd_peer);
+	return rc;
+}
+
+int np_link_create_macvlan(struct np_nl *nl, const struct np_link_attrs *a,
+			   const struct np_macvlan_opts *o, struct np_err *e)
+{
+	if ((unsigned)o->mode >= sizeof(macvlan_kernel_modes) / sizeof(*macvlan_kernel_modes))
+		return np_errmsg(e, -EINVAL, "macvlan \"%s\": invalid mode %d", a->name, (int)o->mode);
+	int master = resolve_index(nl, o->master, "macvlan master", e);
+	if (master < 0)
+		return master;
+	int fd = -1;
+	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
+	int rc = put_link_attrs(nlh, ifi, a, &fd, e);
+	if (rc < 0)
+		return rc;
+	mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)master);
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "macvlan");
+	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, macvlan_kernel_modes[o->mode]);
+	if (o->bcqueuelen)
+		mnl_attr_put_u32(nlh, IFLA_MACVLAN_BC_QUEUE_LEN, o->bcqueuelen);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	rc = np_nl_talk(nl, nlh, NULL, NULL);
+	if (rc < 0)
+		np_errf(e, rc, "%s: create macvlan \"%s\" (mode %s) on master \"%s\"%s%s%s",
+			nl->where, a->name, np_macvlan_mode_name(o->mode), o->master,
+			a->netns ? " into netns " : "", a->netns ? a->netns : "",
+			np_nl_reason(nl));
+	close_fd(&fd);
+	return rc;
+}
+
+int np_link_create_bridge(struct np_nl *nl, const struct np_link_attrs *a,
+			  struct np_err *e)
+{
+	int fd = -1;
+	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
+	int rc = put_link_attrs(nlh, ifi, a, &fd, e);
+	if (rc < 0)
+		return rc;
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, info);
+	rc = np_nl_talk(nl, nlh, NULL, NULL);
+	if (rc < 0)
+		np_errf(e, rc, "%s: create bridge \"%s\"%s", nl->where, a->name,
+			np_nl_reason(nl));
+	close_fd(&fd);
+	return rc;
+}
+
+int np_link_delete(struct np_nl *nl, const char *name, struct np_err *e)
+{
+	struct nlmsghdr *nlh = np_nl_request(nl, RTM_DELLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	int rc = np_nl_talk(nl, nlh, NULL, NULL);
+	if (rc < 0)
+		np_errf(e, rc, "%s: delete link \"%s\"%s", nl->where, name, np_nl_reason(nl));
+	return rc;
+}
+
+/* RTM_NEWLINK on an existing link found by name, with extra attributes
+ * added by fill. */
+static int modify_link(struct np_nl *nl, const char *name, int index,
+		       void (*fill)(struct nlmsghdr *, struct ifinfomsg *, const void *),
+		       const void *arg)
+{
+	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, index);
+	if (!index)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	fill(nlh, ifi, arg);
+	return np_nl_talk(nl, nlh, NULL, NULL);
+}
+
+static void fill_name(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+	(void)ifi;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, arg);
+}
+
+int np_link_rename(struct np_nl *nl, const char *name, const char *newname,
+		   struct np_err *e)
+{
+	int index = resolve_index(nl, name, "link", e);
+	if (index < 0)
+		return index;
+	int rc = modify_link(nl, name, index, fill_name, newname);
+	if (rc < 0)
+		np_errf(e, rc, "%s: rename link \"%s\" to \"%s\"%s", nl->where, name,
+			newname, np_nl_reason(nl));
+	return rc;
+}
+
+struct move_args {
+	int nsfd;
+	const char *newname;
+};
+
+static void fill_move(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+	(void)ifi;
+	const struct move_args *m = arg;
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)m->nsfd);
+	if (m->newname)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, m->newname);
+}
+
+int np_link_move(struct np_nl *nl, const char *name, const char *netns_path,
+		 const char *newname, struct np_err *e)
+{
+	int index = resolve_index(nl, name, "link", e);
+	if (index < 0)
+		return index;
+	struct move_args m = { .nsfd = np_netns_open(netns_path, e), .newname = newname };
+	if (m.nsfd < 0)
+		return m.nsfd;
+	int rc = modify_link(nl, name, index, fill_move, &m);
+	if (rc < 0)
+		np_errf(e, rc, "%s: move link \"%s\" to netns %s%s%s%s", nl->where, name,
+			netns_path, newname ? " as " : "", newname ? newname : "",
+			np_nl_reason(nl));
+	close(m.nsfd);
+	return rc;
+}
+
+static void fill_mac(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+	(void)ifi;
+	mnl_attr_put(nlh, IFLA_ADDRESS, NP_MAC_LEN, arg);
+}
+
+int np_link_set_mac(struct np_nl *nl, const char *name,
+		    const uint8_t mac[NP_MAC_LEN], struct np_err *e)
+{
+	int rc = modify_link(nl, name, 0, fill_mac, mac);
+	if (rc < 0) {
+		char s[NP_MAC_STRLEN];
+		np_errf(e, rc, "%s: set MAC of \"%s\" to %s%s", nl->where, name,
+			np_mac_str(mac, s, sizeof(s)), np_nl_reason(nl));
+	}
+	return rc;
+}
+
+static void fill_mtu(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+	(void)ifi;
+	mnl_attr_put_u32(nlh, IFLA_MTU, *(const unsigned int *)arg);
+}
+
+int np_link_set_mtu(struct np_nl *nl, const char *name, unsigned int mtu,
+		    struct np_err *e)
+{
+	int rc = modify_link(nl, name, 0, fill_mtu, &mtu);
+	if (rc < 0)
+		np_errf(e, rc, "%s: set MTU of \"%s\" to %u%s", nl->where, name, mtu,
+			np_nl_reason(nl));
+	return rc;
+}
+
+static void fill_up(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+	(void)nlh;
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = *(const bool *)arg ? IFF_UP : 0;
+}
+
+int np_link_set_up(struct np_nl *nl, const char *name, bool up, struct np_err *e)
+{
+	int rc = modify_link(nl, name, 0, fill_up, &up);
+	if (rc < 0)
+		np_errf(e, rc, "%s: set \"%s\" %s%s", nl->where, name, up ? "up" : "down",
+			np_nl_reason(nl));
+	return rc;
+}
+
+static void fill_master(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+	(void)ifi;
+	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)*(const int *)arg);
+}
+
+int np_link_set_master(struct np_nl *nl, const char *name, const char *master,
+		       struct np_err *e)
+{
+	int index = 0;
+	if (master) {
+		index = resolve_index(nl, master, "master", e);
+		if (index < 0)
+			return index;
+	}
+	int rc = modify_link(nl, name, 0, fill_master, &index);
+	if (rc < 0)
+		np_errf(e, rc, "%s: %s \"%s\"%s%s%s", nl->where,
+			master ? "enslave" : "release", name, master ? " to " : "",
+			master ? master : "", np_nl_reason(nl));
+	return rc;
+}
+
+int np_bridge_port_set(struct np_nl *nl, const char *port,
+		       const struct np_brport_opts *o, struct np_err *e)
+{
+	int index = resolve_index(nl, port, "bridge port", e);
+	if (index < 0)
+		return index;
+	struct nlmsghdr *nlh = np_nl_request(nl, RTM_SETLINK, 0);
+	put_ifinfo(nlh, AF_BRIDGE, index);
+	struct nlattr *pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
+	if (o->hairpin >= 0)
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, (uint8_t)o->hairpin);
+	if (o->learning >= 0)
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_LEARNING, (uint8_t)o->learning);
+	if (o->isolated >= 0)
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, (uint8_t)o->isolated);
+	if (o->flood_unicast >= 0)
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_UNICAST_FLOOD, (uint8_t)o->flood_unicast);
+	mnl_attr_nest_end(nlh, pi);
+	int rc = np_nl_talk(nl, nlh, NULL, NULL);
+	if (rc < 0)
+		np_errf(e, rc, "%s: set bridge port flags on \"%s\"%s", nl->where, port,
+			np_nl_reason(nl));
+	return rc;
+}
+
+/* ---- reading state through libnl-route's link objects ------------------ */
+
+static void take_object(struct nl_object *obj, void *arg)
+{
+	nl_object_get(obj);
+	*(struct nl_object **)arg = obj;
+}
+
+static int parse_link(const struct nlmsghdr *nlh, struct np_link_info *out)
+{
+	struct nl_msg *msg = nlmsg_convert((struct nlmsghdr *)nlh);
+	if (!msg)
+		return -ENOMEM;
+	nlmsg_set_proto(msg, NETLINK_ROUTE);
+	struct nl_object *obj = NULL;
+	int rc = nl_msg_parse(msg, take_object, &obj);
+	nlmsg_free(msg);
+	if (rc < 0 || !obj)
+		return -EBADMSG;
+	struct rtnl_link *l = (struct rtnl_link *)obj;
+	memset(out, 0, sizeof(*out));
+	out->ifindex = rtnl_link_get_ifindex(l);
+	snprintf(out->name, sizeof(out->name), "%s", rtnl_link_get_name(l) ? rtnl_link_get_name(l) : "");
+	struct nl_addr *a = rtnl_link_get_addr(l);
+	if (a && nl_addr_get_len(a) <= sizeof(out->mac)) {
+		out->mac_len = nl_addr_get_len(a);
+		memcpy(out->mac, nl_addr_get_binary_addr(a), out->mac_len);
+	}
+	out->mtu = rtnl_link_get_mtu(l);
+	out->flags = rtnl_link_get_flags(l);
+	out->operstate = rtnl_link_get_operstate(l);
+	const char *kind = rtnl_link_get_type(l);
+	snprintf(out->kind, sizeof(out->kind), "%s", kind ? kind : "");
+	out->master = rtnl_link_get_master(l);
+	out->link = rtnl_link_get_link(l);
+	int32_t nsid;
+	out->link_netnsid = rtnl_link_get_link_netnsid(l, &nsid) == 0 ? nsid : -1;
+	out->macvlan_mode = -1;
+	if (rtnl_link_is_macvlan(l)) {
+		uint32_t m = rtnl_link_macvlan_get_mode(l);
+		for (size_t i = 0; i < sizeof(macvlan_kernel_modes) / sizeof(*macvlan_kernel_modes); i++)
+			if (macvlan_kernel_modes[i] == m)
+				out->macvlan_mode = (int)i;
+	}
+	nl_object_put(obj);
+	return 0;
+}
+
+static int one_link_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	int rc = parse_link(nlh, arg);
+	return rc < 0 ? rc : MNL_CB_OK;
+}
+
+static int get_link(struct np_nl *nl, const char *name, int ifindex,
+		    struct np_link_info *out)
+{
+	struct nlmsghdr *nlh = np_nl_request(nl, RTM_GETLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	/* Skip per-VF and statistics blocks that can be large. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	out->ifindex = 0;
+	int rc = np_nl_talk(nl, nlh, one_link_cb, out);
+	if (rc == 0 && !out->ifindex)
+		rc = -ENODEV;
+	return rc;
+}
+
+int np_link_get(struct np_nl *nl, const char *name, struct np_link_info *out,
+		struct np_err *e)
+{
+	int rc = get_link(nl, name, 0, out);
+	if (rc == -ENODEV)
+		return np_errmsg(e, rc, "%s: link \"%s\" does not exist", nl->where, name);
+	if (rc < 0)
+		return np_errf(e, rc, "%s: read link \"%s\"%s", nl->where, name, np_nl_reason(nl));
+	return 0;
+}
+
+int np_link_get_by_index(struct np_nl *nl, int ifindex,
+			 struct np_link_info *out, struct np_err *e)
+{
+	int rc = get_link(nl, NULL, ifindex, out);
+	if (rc == -ENODEV)
+		return np_errmsg(e, rc, "%s: no link with index %d", nl->where, ifindex);
+	if (rc < 0)
+		return np_errf(e, rc, "%s: read link %d%s", nl->where, ifindex, np_nl_reason(nl));
+	return 0;
+}
+
+struct list_ctx {
+	int (*cb)(const struct np_link_info *, void *);
+	void *arg;
+};
+
+static int list_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct list_ctx *c = arg;
+	struct np_link_info li;
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	int rc = parse_link(nlh, &li);
+	if (rc < 0)
+		return rc;
+	rc = c->cb(&li, c->arg);
+	return rc < 0 ? rc : MNL_CB_OK;
+}
+
+int np_link_list(struct np_nl *nl,
+		 int (*cb)(const struct np_link_info *l, void *arg), void *arg,
+		 struct np_err *e)
+{
+	struct nlmsghdr *nlh = np_nl_request(nl, RTM_GETLINK, NLM_F_DUMP);
+	put_ifinfo(nlh, AF_UNSPEC, 0);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	struct list_ctx c = { cb, arg };
+	int rc = np_nl_talk(nl, nlh, list_cb, &c);
+	if (rc < 0)
+		np_errf(e, rc, "%s: list links%s", nl->where, np_nl_reason(nl));
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* Validation of names that come from outside (kubelet, Multus, operators,
+ * cache files) before they are used as kernel object names or path parts. */
+#ifndef MIGNET_NAMES_H
+#define MIGNET_NAMES_H
+
+#include "err.h"
+
+#define NP_CONTAINER_ID_MAX 255
+#define NP_NETWORK_NAME_MAX 253
+
+/* Kernel interface name: 1..15 bytes, printable ASCII, no '/', ':' or
+ * whitespace, and not "." or "..". what names the field for the message. */
+int np_valid_ifname(const char *name, const char *what, struct np_err *e);
+
+/* CNI_CONTAINERID and network names: start alphanumeric, then alnum,
+ * '_', '.', '-' (CNI spec), bounded length; safe as a path component. */
+int np_valid_container_id(const char *id, struct np_err *e);
+int np_valid_network_name(const char *name, struct np_err *e);
+
+/* A generic single path component: 1..max bytes of [A-Za-z0-9_.-], not
+ * "." or "..". */
+int np_valid_path_component(const char *s, size_t max, const char *what,
+			    struct np_err *e);
+
+#endif
