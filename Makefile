@@ -21,7 +21,7 @@ DEB_PKGS := build-essential pkg-config libnl-3-dev libnl-route-3-dev \
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-fno-strict-aliasing -D_FORTIFY_SOURCE=2 -MMD -MP \
-	-Inetprep/core -Ivifcache -Icni-plugin \
+	-Inetprep/core -Inetprep -Ivifcache -Icni-plugin \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -33,13 +33,14 @@ override LDFLAGS += -fsanitize=address,undefined
 endif
 
 CORE_SRC    := $(wildcard netprep/core/*.c)
-NETPREP_SRC := $(wildcard netprep/*.c)
+NETPREP_SRC := $(filter-out netprep/main.c,$(wildcard netprep/*.c))
 VIFCACHE_SRC:= $(wildcard vifcache/*.c)
 CNI_SRC     := $(wildcard cni-plugin/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_LIB := $(BUILD)/libnpcore.a
+NETPREP_LIB := $(BUILD)/libnetprep.a
 NETPREP  := $(BUILD)/netprep
 VIFCACHE := $(BUILD)/vifcache
 CNI      := $(BUILD)/mignet-cni
@@ -65,7 +66,11 @@ $(CORE_LIB): $(call obj,$(CORE_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(NETPREP): $(call obj,$(NETPREP_SRC)) $(CORE_LIB)
+$(NETPREP_LIB): $(call obj,$(NETPREP_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(NETPREP): $(call obj,netprep/main.c) $(NETPREP_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(VIFCACHE): $(call obj,$(VIFCACHE_SRC)) $(CORE_LIB)
@@ -78,13 +83,13 @@ $(CNI): $(call obj,$(CNI_SRC)) $(CORE_LIB)
 $(addprefix $(BUILD)/,$(CNI_NAMES)): $(CNI)
 	ln -sf mignet-cni $@
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(call obj,$(TESTLIB_SRC)) $(CORE_LIB)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) $(TEST_LIBS)
 
-$(BUILD)/tests/integration/%: tests/integration/%.c $(call obj,$(TESTLIB_SRC)) $(CORE_LIB)
+$(BUILD)/tests/integration/%: tests/integration/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) $(TEST_LIBS)
 
 tests: all $(UNIT_BINS) $(INTEG_BINS)
 
@@ -104,7 +109,7 @@ integration: tests
 	@tests/run-suites.sh $(BUILD) integration
 
 demo: deps all
-	@tests/demo.sh $(BUILD)
+	@tests/e2e/demo.sh $(BUILD)
 
 bench: deps all
 	@echo "bench: no benchmarks yet; they arrive with the CNI plugin (issue 3)." >&2; exit 1

@@ -7,6 +7,7 @@
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/macvlan.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,6 +97,23 @@ static int resolve_index(struct np_nl *nl, const char *name, const char *role,
 	return li.ifindex;
 }
 
+static int peer_up(struct np_nl *nl, const struct np_link_attrs *peer,
+		   struct np_err *e)
+{
+	if (!peer->netns)
+		return np_link_set_up(nl, peer->name, true, e);
+	struct np_nl *pnl = malloc(sizeof(*pnl));
+	if (!pnl)
+		return np_errmsg(e, -ENOMEM, "veth peer \"%s\": out of memory", peer->name);
+	int rc = np_nl_open(pnl, peer->netns, e);
+	if (rc == 0) {
+		rc = np_link_set_up(pnl, peer->name, true, e);
+		np_nl_close(pnl);
+	}
+	free(pnl);
+	return rc;
+}
+
 int np_link_create_veth(struct np_nl *nl, const struct np_link_attrs *self,
 			const struct np_link_attrs *peer, struct np_err *e)
 {
@@ -110,18 +128,29 @@ int np_link_create_veth(struct np_nl *nl, const struct np_link_attrs *self,
 	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	struct nlattr *pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
 	struct ifinfomsg *pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
-	/* put_extra_header grew nlmsg_len, so the nest now covers it. */
-	rc = put_link_attrs(nlh, pifi, peer, &fd_peer, e);
+	/* put_extra_header grew nlmsg_len, so the nest now covers it. The
+	 * peer cannot be opened before its partner exists (the kernel says
+	 * ENOTCONN), so "up" is applied to it after creation. */
+	struct np_link_attrs peer_now = *peer;
+	peer_now.up = false;
+	rc = put_link_attrs(nlh, pifi, &peer_now, &fd_peer, e);
 	if (rc < 0)
 		goto out;
 	mnl_attr_nest_end(nlh, pinfo);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	rc = np_nl_talk(nl, nlh, NULL, NULL);
-	if (rc < 0)
+	if (rc < 0) {
 		np_errf(e, rc, "%s: create veth \"%s\" with peer \"%s\"%s%s%s", nl->where,
 			self->name, peer->name, peer->netns ? " in netns " : "",
 			peer->netns ? peer->netns : "", np_nl_reason(nl));
+		goto out;
+	}
+	if (peer->up) {
+		rc = peer_up(nl, peer, e);
+		if (rc < 0)
+			np_link_delete(nl, self->name, NULL);
+	}
 out:
 	close_fd(&fd_self);
 	close_fd(&fd_peer);
@@ -165,19 +194,31 @@ int np_link_create_bridge(struct np_nl *nl, const struct np_link_attrs *a,
 			  struct np_err *e)
 {
 	int fd = -1;
+	/* An MTU given at creation is not "set by the user" for the bridge
+	 * driver, which then follows its ports' MTU; setting it afterwards pins
+	 * it. Only possible here when the bridge stays in this namespace. */
+	struct np_link_attrs now = *a;
+	bool pin_mtu = a->mtu && !a->netns;
+	if (pin_mtu)
+		now.mtu = 0;
 	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
 	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
-	int rc = put_link_attrs(nlh, ifi, a, &fd, e);
+	int rc = put_link_attrs(nlh, ifi, &now, &fd, e);
 	if (rc < 0)
 		return rc;
 	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(nlh, info);
 	rc = np_nl_talk(nl, nlh, NULL, NULL);
-	if (rc < 0)
-		np_errf(e, rc, "%s: create bridge \"%s\"%s", nl->where, a->name,
-			np_nl_reason(nl));
 	close_fd(&fd);
+	if (rc < 0)
+		return np_errf(e, rc, "%s: create bridge \"%s\"%s", nl->where, a->name,
+			       np_nl_reason(nl));
+	if (pin_mtu) {
+		rc = np_link_set_mtu(nl, a->name, a->mtu, e);
+		if (rc < 0)
+			np_link_delete(nl, a->name, NULL);
+	}
 	return rc;
 }
 
