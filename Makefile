@@ -100,6 +100,8 @@ deps:
 # tree is never mixed with instrumented objects.
 check: deps
 	$(MAKE) BUILD=build/san SAN=1 tests
+	$(MAKE) $(FUZZ_BINS)
+	@tests/run-fuzz.sh 5 $(FUZZ_BINS)
 	@tests/run-suites.sh build/san
 
 unit: tests
@@ -114,8 +116,21 @@ demo: deps all
 bench: deps all
 	@echo "bench: no benchmarks yet; they arrive with the CNI plugin (issue 3)." >&2; exit 1
 
-fuzz: deps
-	@echo "fuzz: no fuzz targets yet; they arrive with the vifcache parsers (issue 4)." >&2; exit 1
+# libFuzzer targets, built with clang against the pure core sources.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
+FUZZ_CORE    := netprep/core/err.c netprep/core/inet.c netprep/core/names.c
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE)
+	@mkdir -p $(dir $@) $(FUZZ_BUILD)/corpus/$*
+	clang $(FUZZ_FLAGS) -o $@ $^
+
+fuzz: deps $(FUZZ_BINS)
+	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(CNI_BIN_DIR)

@@ -1,6 +1,7 @@
 #include "err.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,4 +42,28 @@ void np_err_clear(struct np_err *e)
 		return;
 	e->code = 0;
 	e->msg[0] = '\0';
+}
+
+const char *np_quote(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+	if (len < 5) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
+	}
+	if (!s)
+		s = "";
+	for (; *s && o + 5 < len; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	if (*s)
+		strcpy(buf + (o < len - 4 ? o : len - 4), "...");
+	else
+		buf[o] = '\0';
+	return buf;
 }

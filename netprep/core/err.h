@@ -25,4 +25,10 @@ int np_errmsg(struct np_err *e, int rc, const char *fmt, ...)
 
 void np_err_clear(struct np_err *e);
 
+/* Renders an untrusted value for a message: control bytes, quotes and
+ * non-ASCII are escaped as \xNN and long values are cut with "...", so a
+ * message stays one bounded line whatever the input held. Returns buf. */
+const char *np_quote(const char *s, char *buf, size_t len);
+#define NP_QUOTE_MAX 72
+
 #endif

@@ -15,8 +15,9 @@ int np_ip_parse(const char *s, struct np_ip *out, struct np_err *e)
 	memset(out, 0, sizeof(*out));
 	if (!s || !*s)
 		return np_errmsg(e, -EINVAL, "IP address is empty");
+	char q[NP_QUOTE_MAX];
 	if (strnlen(s, INET6_ADDRSTRLEN) >= INET6_ADDRSTRLEN)
-		return np_errmsg(e, -EINVAL, "IP address \"%.40s...\" is too long", s);
+		return np_errmsg(e, -EINVAL, "IP address \"%s\" is too long", np_quote(s, q, sizeof(q)));
 	if (inet_pton(AF_INET, s, out->addr) == 1) {
 		out->family = AF_INET;
 		return 0;
@@ -25,42 +26,42 @@ int np_ip_parse(const char *s, struct np_ip *out, struct np_err *e)
 		out->family = AF_INET6;
 		return 0;
 	}
-	return np_errmsg(e, -EINVAL, "\"%s\" is not an IPv4 or IPv6 address", s);
+	return np_errmsg(e, -EINVAL, "\"%s\" is not an IPv4 or IPv6 address", np_quote(s, q, sizeof(q)));
 }
 
 int np_prefix_parse(const char *s, bool allow_bare, struct np_prefix *out,
 		    struct np_err *e)
 {
-	char addr[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN], q[NP_QUOTE_MAX], qa[NP_QUOTE_MAX];
 	memset(out, 0, sizeof(*out));
 	if (!s || !*s)
 		return np_errmsg(e, -EINVAL, "address/prefix is empty");
 	const char *slash = strchr(s, '/');
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
 	if (alen == 0 || alen >= sizeof(addr))
-		return np_errmsg(e, -EINVAL, "\"%.60s\" is not an address/prefix", s);
+		return np_errmsg(e, -EINVAL, "\"%s\" is not an address/prefix", np_quote(s, q, sizeof(q)));
 	memcpy(addr, s, alen);
 	addr[alen] = '\0';
 	if (np_ip_parse(addr, &out->ip, NULL) < 0)
-		return np_errmsg(e, -EINVAL, "\"%.60s\": \"%s\" is not an IPv4 or IPv6 address", s, addr);
+		return np_errmsg(e, -EINVAL, "\"%s\": \"%s\" is not an IPv4 or IPv6 address", np_quote(s, q, sizeof(q)), np_quote(addr, qa, sizeof(qa)));
 	unsigned max = out->ip.family == AF_INET ? 32 : 128;
 	if (!slash) {
 		if (!allow_bare)
-			return np_errmsg(e, -EINVAL, "\"%s\" has no prefix length (expected ADDRESS/LEN)", s);
+			return np_errmsg(e, -EINVAL, "\"%s\" has no prefix length (expected ADDRESS/LEN)", np_quote(s, q, sizeof(q)));
 		out->len = (uint8_t)max;
 		return 0;
 	}
 	const char *p = slash + 1;
 	unsigned len = 0;
 	if (!*p || strlen(p) > 3)
-		return np_errmsg(e, -EINVAL, "\"%.60s\": prefix length must be 0..%u", s, max);
+		return np_errmsg(e, -EINVAL, "\"%s\": prefix length must be 0..%u", np_quote(s, q, sizeof(q)), max);
 	for (; *p; p++) {
 		if (*p < '0' || *p > '9')
-			return np_errmsg(e, -EINVAL, "\"%.60s\": prefix length must be 0..%u", s, max);
+			return np_errmsg(e, -EINVAL, "\"%s\": prefix length must be 0..%u", np_quote(s, q, sizeof(q)), max);
 		len = len * 10 + (unsigned)(*p - '0');
 	}
 	if (len > max)
-		return np_errmsg(e, -EINVAL, "\"%.60s\": prefix length %u is above %u", s, len, max);
+		return np_errmsg(e, -EINVAL, "\"%s\": prefix length %u is above %u", np_quote(s, q, sizeof(q)), len, max);
 	out->len = (uint8_t)len;
 	return 0;
 }
@@ -137,15 +138,16 @@ static int hexval(char c)
 int np_mac_parse(const char *s, bool unicast_only, uint8_t out[NP_MAC_LEN],
 		 struct np_err *e)
 {
+	char q[NP_QUOTE_MAX];
 	if (!s || strlen(s) != 17)
-		return np_errmsg(e, -EINVAL, "MAC \"%.40s\" must look like c2:11:22:33:44:55", s ? s : "");
+		return np_errmsg(e, -EINVAL, "MAC \"%s\" must look like c2:11:22:33:44:55", np_quote(s, q, sizeof(q)));
 	char sep = s[2];
 	if (sep != ':' && sep != '-')
-		return np_errmsg(e, -EINVAL, "MAC \"%s\" must look like c2:11:22:33:44:55", s);
+		return np_errmsg(e, -EINVAL, "MAC \"%s\" must look like c2:11:22:33:44:55", np_quote(s, q, sizeof(q)));
 	for (int i = 0; i < NP_MAC_LEN; i++) {
 		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
 		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != sep))
-			return np_errmsg(e, -EINVAL, "MAC \"%s\" must look like c2:11:22:33:44:55", s);
+			return np_errmsg(e, -EINVAL, "MAC \"%s\" must look like c2:11:22:33:44:55", np_quote(s, q, sizeof(q)));
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (unicast_only) {

@@ -5,25 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Renders a hostile value safely inside an error message: control bytes and
- * non-ASCII are escaped and the text is cut, so the message stays one line. */
-static const char *printable(const char *s, char *buf, size_t len)
-{
-	size_t o = 0;
-	for (; *s && o + 5 < len; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-	}
-	if (*s && len > 4)
-		strcpy(buf + (o < len - 4 ? o : len - 4), "...");
-	else
-		buf[o] = '\0';
-	return buf;
-}
-
 static int is_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -43,7 +24,7 @@ int np_valid_ifname(const char *name, const char *what, struct np_err *e)
 	size_t n = strnlen(name, IFNAMSIZ);
 	if (n >= IFNAMSIZ)
 		return np_errmsg(e, -EINVAL, "%s \"%s\" is too long: interface names have at most %d characters",
-				 what, printable(name, shown, sizeof(shown)), IFNAMSIZ - 1);
+				 what, np_quote(name, shown, sizeof(shown)), IFNAMSIZ - 1);
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return np_errmsg(e, -EINVAL, "%s \"%s\" is not a valid interface name", what, name);
 	for (const char *p = name; *p; p++) {
@@ -51,7 +32,7 @@ int np_valid_ifname(const char *name, const char *what, struct np_err *e)
 		if (c <= 0x20 || c >= 0x7f || c == '/' || c == ':')
 			return np_errmsg(e, -EINVAL,
 					 "%s \"%s\" contains a forbidden character (whitespace, control, '/', ':' or non-ASCII)",
-					 what, printable(name, shown, sizeof(shown)));
+					 what, np_quote(name, shown, sizeof(shown)));
 	}
 	return 0;
 }
@@ -65,15 +46,15 @@ static int valid_cni_identifier(const char *s, size_t max, const char *what,
 	size_t n = strnlen(s, max + 1);
 	if (n > max)
 		return np_errmsg(e, -EINVAL, "%s \"%s\" is too long: at most %zu characters",
-				 what, printable(s, shown, sizeof(shown)), max);
+				 what, np_quote(s, shown, sizeof(shown)), max);
 	if (!is_alnum(s[0]))
 		return np_errmsg(e, -EINVAL, "%s \"%s\" must start with a letter or digit",
-				 what, printable(s, shown, sizeof(shown)));
+				 what, np_quote(s, shown, sizeof(shown)));
 	for (const char *p = s; *p; p++)
 		if (!is_safe_char(*p))
 			return np_errmsg(e, -EINVAL,
 					 "%s \"%s\" may contain only letters, digits, '_', '.' and '-'",
-					 what, printable(s, shown, sizeof(shown)));
+					 what, np_quote(s, shown, sizeof(shown)));
 	return 0;
 }
 
@@ -95,13 +76,13 @@ int np_valid_path_component(const char *s, size_t max, const char *what,
 		return np_errmsg(e, -EINVAL, "%s is empty", what);
 	if (strnlen(s, max + 1) > max)
 		return np_errmsg(e, -EINVAL, "%s \"%s\" is too long: at most %zu characters",
-				 what, printable(s, shown, sizeof(shown)), max);
+				 what, np_quote(s, shown, sizeof(shown)), max);
 	if (!strcmp(s, ".") || !strcmp(s, ".."))
 		return np_errmsg(e, -EINVAL, "%s \"%s\" is not allowed", what, s);
 	for (const char *p = s; *p; p++)
 		if (!is_safe_char(*p))
 			return np_errmsg(e, -EINVAL,
 					 "%s \"%s\" may contain only letters, digits, '_', '.' and '-'",
-					 what, printable(s, shown, sizeof(shown)));
+					 what, np_quote(s, shown, sizeof(shown)));
 	return 0;
 }

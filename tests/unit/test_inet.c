@@ -56,6 +56,9 @@ static void test_prefix_hostile(void **state)
 	rejected("", true, "empty");
 	rejected("10.1.1.5 /24", false, "not an IPv4 or IPv6");
 	rejected("10.1.1.5/24/1", false, "prefix length must be");
+	/* hostile bytes are escaped, so a message stays one line */
+	rejected("10.0.0.1\n/24", false, "10.0.0.1\\x0a/24");
+	rejected("\x1b[31m", true, "\\x1b[31m");
 	char long_in[200];
 	memset(long_in, '1', sizeof(long_in) - 1);
 	long_in[sizeof(long_in) - 1] = '\0';
