@@ -1,26 +1,30 @@
 /* mignet-cni: one binary installed as mignet-macvlan, mignet-bridge,
- * mignet-sriov and mignet-ipam. */
+ * mignet-sriov and mignet-ipam; the kind comes from the config's "type".
+ * stdout carries only the result or the error object. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ipam.h"
+#include "kind.h"
 #include "skel.h"
 
-#define STDIN_MAX (1 << 20)
+static const struct cni_kind *const kinds[] = { &kind_macvlan, &kind_bridge, &kind_ipam };
 
-static char *read_stdin(size_t *len)
+static const char *env_get(const char *k)
 {
-	size_t cap = 4096, n = 0;
+	return getenv(k);
+}
+
+static char *read_all(int fd, size_t *len)
+{
+	size_t cap = 8192, n = 0;
 	char *buf = malloc(cap);
 	while (buf) {
 		if (n + 1 >= cap) {
-			if (cap >= STDIN_MAX) {
-				free(buf);
-				return NULL;
-			}
-			char *nb = realloc(buf, cap * 2);
+			char *nb = cap <= CNI_STDIN_MAX ? realloc(buf, cap * 2) : NULL;
 			if (!nb) {
 				free(buf);
 				return NULL;
@@ -28,8 +32,12 @@ static char *read_stdin(size_t *len)
 			buf = nb;
 			cap *= 2;
 		}
-		ssize_t r = read(STDIN_FILENO, buf + n, cap - n - 1);
-		if (r <= 0)
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			free(buf);
+			return NULL;
+		}
+		if (r == 0)
 			break;
 		n += (size_t)r;
 	}
@@ -39,15 +47,19 @@ static char *read_stdin(size_t *len)
 	return buf;
 }
 
-static int cmd_version(void)
+static void print_json(cJSON *o)
 {
-	size_t len = 0;
-	char *in = isatty(STDIN_FILENO) ? NULL : read_stdin(&len);
-	cJSON *conf = in && len ? cJSON_Parse(in) : NULL;
-	free(in);
+	char *s = cJSON_Print(o);
+	if (s)
+		printf("%s\n", s);
+	cJSON_free(s);
+}
+
+static int cmd_version(const char *in, size_t len)
+{
+	cJSON *conf = len ? cJSON_ParseWithLength(in, len) : NULL;
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(conf, "cniVersion");
-	/* The spec echoes the request's version; Go's skel does not, which is
-	 * one of the differences listed in the README. */
+	/* The spec echoes the request's version; Go's skel does not (README). */
 	const char *echo = cJSON_IsString(v) && cni_version_index(v->valuestring) >= 0 ?
 				   v->valuestring : "1.1.0";
 	cJSON *o = cJSON_CreateObject();
@@ -55,27 +67,114 @@ static int cmd_version(void)
 	cJSON *arr = cJSON_AddArrayToObject(o, "supportedVersions");
 	for (size_t i = 0; i < cni_n_supported_versions; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(cni_supported_versions[i]));
-	char *s = cJSON_PrintUnformatted(o);
-	printf("%s\n", s ? s : "");
-	cJSON_free(s);
+	print_json(o);
 	cJSON_Delete(o);
 	cJSON_Delete(conf);
 	return 0;
 }
 
+static const struct cni_kind *pick_kind(const struct cni_conf *c)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds); i++)
+		if (!strcmp(c->type, kinds[i]->type))
+			return kinds[i];
+	/* Executed by another main plugin as its IPAM. */
+	if (c->ipam_type && !strcmp(c->ipam_type, MIGNET_IPAM_TYPE))
+		return &kind_ipam;
+	return NULL;
+}
+
+static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
+	       struct cni_error *ce)
+{
+	const struct cni_kind *kind = pick_kind(conf);
+	if (!kind)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+				"config \"type\" \"%.64s\" is not a mignet plugin (mignet-macvlan, mignet-bridge, mignet-sriov, mignet-ipam)",
+				conf->type);
+	struct cni_ctx ctx = { .env = env, .conf = conf, .stdin_json = in };
+	ctx.kind_conf = calloc(1, kind->conf_size);
+	if (!ctx.kind_conf)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
+	int rc = -1;
+	/* DEL must work even when the config can no longer be fully parsed
+	 * against the host (e.g. master gone): kinds parse without touching
+	 * the system. */
+	if (kind->parse(&ctx, ce) < 0)
+		goto out;
+	struct cni_result res, prev;
+	cni_result_init(&res);
+	cni_result_init(&prev);
+	switch (env->cmd) {
+	case CNI_ADD:
+		rc = kind->add(&ctx, &res, ce);
+		if (rc == 0) {
+			cJSON *o = cni_result_json(&res, conf->version);
+			print_json(o);
+			cJSON_Delete(o);
+		}
+		break;
+	case CNI_DEL:
+		rc = kind->del(&ctx, ce);
+		break;
+	case CNI_CHECK:
+		if (!conf->prev_result) {
+			rc = cni_fail(ce, CNI_ERR_INVALID_CONFIG, "CHECK needs \"prevResult\" in the config");
+			break;
+		}
+		rc = cni_result_parse(conf->prev_result, &prev, ce);
+		if (rc == 0)
+			rc = kind->check(&ctx, &prev, ce);
+		break;
+	case CNI_STATUS:
+		rc = kind->status(&ctx, ce);
+		break;
+	case CNI_GC:
+		rc = conf->ipam_type ? cni_ipam_gc(conf, env, in, ce) : 0;
+		break;
+	case CNI_VERSION:
+		rc = 0;
+		break;
+	}
+	cni_result_free(&res);
+	cni_result_free(&prev);
+out:
+	free(ctx.kind_conf);
+	return rc;
+}
+
 int main(void)
 {
-	const char *command = getenv("CNI_COMMAND");
-	if (!command || !*command) {
+	struct cni_env env;
+	struct cni_error ce = { 0 };
+	const char *cmd = getenv("CNI_COMMAND");
+	if (!cmd || !*cmd) {
 		fprintf(stderr, "mignet CNI plugin (macvlan, bridge, sriov, ipam)\n"
 				"CNI protocol versions supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n");
 		return 0;
 	}
-	if (!strcmp(command, "VERSION"))
-		return cmd_version();
-	char msg[160];
-	snprintf(msg, sizeof(msg), "CNI_COMMAND \"%.32s\" is not handled by this build", command);
-	cni_print_error(NULL, CNI_ERR_INVALID_ENV, msg,
-			"this build answers VERSION only; ADD/DEL/CHECK/STATUS/GC arrive with the attachment kinds");
-	return 1;
+	size_t len = 0;
+	char *in = NULL;
+	if (strcmp(cmd, "VERSION") || !isatty(STDIN_FILENO))
+		in = read_all(STDIN_FILENO, &len);
+	if (!strcmp(cmd, "VERSION")) {
+		int rc = cmd_version(in ? in : "", len);
+		free(in);
+		return rc;
+	}
+	struct cni_conf conf = { 0 };
+	int rc = -1;
+	if (!in)
+		cni_fail(&ce, CNI_ERR_IO, "cannot read the network config from stdin (or it is above %d bytes)",
+			 CNI_STDIN_MAX);
+	else if (cni_env_load(&env, env_get, &ce) == 0 &&
+		 cni_conf_parse(in, len, &env, &conf, &ce) == 0)
+		rc = run(&env, &conf, in, &ce);
+	if (rc < 0) {
+		cni_print_error(conf.version, &ce);
+		fprintf(stderr, "mignet-cni %s: %s\n", cmd, ce.msg);
+	}
+	cni_conf_free(&conf);
+	free(in);
+	return rc < 0 ? 1 : 0;
 }

@@ -3,7 +3,10 @@
 #ifndef MIGNET_SKEL_H
 #define MIGNET_SKEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "err.h"
 
 /* Error codes from the CNI specification. */
 enum cni_code {
@@ -20,6 +23,37 @@ enum cni_code {
 	CNI_ERR_INTERNAL = 999,
 };
 
+enum cni_cmd { CNI_ADD, CNI_DEL, CNI_CHECK, CNI_STATUS, CNI_GC, CNI_VERSION };
+
+/* A CNI failure: spec code plus message (and optional details). */
+struct cni_error {
+	int code;
+	char msg[NP_ERR_MAX];
+	char details[256];
+};
+
+/* Records the first error only; returns -1 so callers can `return cni_fail(...)`. */
+int cni_fail(struct cni_error *ce, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Turns a core error into a CNI error with the given code. */
+int cni_fail_np(struct cni_error *ce, int code, const struct np_err *e);
+
+struct cni_env {
+	enum cni_cmd cmd;
+	const char *command;
+	const char *container_id;
+	const char *netns;
+	const char *ifname;
+	const char *args;   /* CNI_ARGS, may be NULL */
+	const char *path;   /* CNI_PATH, may be NULL */
+};
+
+/* Reads and checks the environment for the command, as the spec requires:
+ * code 4 naming every missing or invalid variable. getenv_fn lets tests
+ * feed their own environment. */
+int cni_env_load(struct cni_env *env, const char *(*getenv_fn)(const char *),
+		 struct cni_error *ce);
+
 extern const char *const cni_supported_versions[];
 extern const size_t cni_n_supported_versions;
 
@@ -29,7 +63,6 @@ int cni_version_index(const char *v);
 int cni_version_cmp(const char *a, const char *b);
 
 /* Prints the CNI error object on stdout. */
-void cni_print_error(const char *version, int code, const char *msg,
-		     const char *details);
+void cni_print_error(const char *version, const struct cni_error *ce);
 
 #endif

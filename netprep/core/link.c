@@ -3,7 +3,11 @@
 #include <errno.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <linux/if.h>
+#include <linux/if_bridge.h>
 #include <linux/veth.h>
+#include <poll.h>
+#include <time.h>
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/macvlan.h>
@@ -393,6 +397,159 @@ int np_bridge_port_set(struct np_nl *nl, const char *port,
 	if (rc < 0)
 		np_errf(e, rc, "%s: set bridge port flags on \"%s\"%s", nl->where, port,
 			np_nl_reason(nl));
+	return rc;
+}
+
+struct flag_arg {
+	unsigned int flag;
+	bool on;
+};
+
+static void fill_flag(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+	(void)nlh;
+	const struct flag_arg *f = arg;
+	ifi->ifi_change = f->flag;
+	ifi->ifi_flags = f->on ? f->flag : 0;
+}
+
+int np_link_set_flag(struct np_nl *nl, const char *name, unsigned int flag,
+		     bool on, struct np_err *e)
+{
+	struct flag_arg f = { flag, on };
+	int rc = modify_link(nl, name, 0, fill_flag, &f);
+	if (rc < 0)
+		np_errf(e, rc, "%s: %s flag 0x%x on \"%s\"%s", nl->where, on ? "set" : "clear",
+			flag, name, np_nl_reason(nl));
+	return rc;
+}
+
+static void fill_vlan_filtering(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+	(void)ifi;
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, *(const bool *)arg ? 1 : 0);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+}
+
+int np_bridge_set_vlan_filtering(struct np_nl *nl, const char *bridge, bool on,
+				 struct np_err *e)
+{
+	int rc = modify_link(nl, bridge, 0, fill_vlan_filtering, &on);
+	if (rc < 0 && on && !nl->extack[0] && (rc == -EOPNOTSUPP || rc == -EINVAL))
+		return np_errmsg(e, rc, "%s: bridge \"%s\": VLAN filtering is not available on this kernel "
+				 "(CONFIG_BRIDGE_VLAN_FILTERING is off), so \"vlan\"/\"vlanTrunk\" cannot be used",
+				 nl->where, bridge);
+	if (rc < 0)
+		np_errf(e, rc, "%s: turn VLAN filtering %s on bridge \"%s\"%s", nl->where,
+			on ? "on" : "off", bridge, np_nl_reason(nl));
+	return rc;
+}
+
+int np_bridge_vlan(struct np_nl *nl, const char *port, uint16_t vid, bool pvid,
+		   bool untagged, bool del, struct np_err *e)
+{
+	if (vid < 1 || vid > 4094)
+		return np_errmsg(e, -EINVAL, "VLAN %u on \"%s\": VLAN IDs are 1..4094", vid, port);
+	int index = resolve_index(nl, port, "bridge port", e);
+	if (index < 0)
+		return index;
+	struct nlmsghdr *nlh = np_nl_request(nl, del ? RTM_DELLINK : RTM_SETLINK, 0);
+	put_ifinfo(nlh, AF_BRIDGE, index);
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	struct bridge_vlan_info vi = {
+		.flags = (uint16_t)((pvid ? BRIDGE_VLAN_INFO_PVID : 0) |
+				    (untagged ? BRIDGE_VLAN_INFO_UNTAGGED : 0)),
+		.vid = vid,
+	};
+	mnl_attr_put(nlh, IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi);
+	mnl_attr_nest_end(nlh, spec);
+	int rc = np_nl_talk(nl, nlh, NULL, NULL);
+	if (rc < 0)
+		np_errf(e, rc, "%s: %s VLAN %u %s bridge port \"%s\"%s", nl->where,
+			del ? "remove" : "add", vid, del ? "from" : "on", port, np_nl_reason(nl));
+	return rc;
+}
+
+static int oper_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	int *state = arg; /* in: ifindex (negative), out: operstate */
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	if (ifi->ifi_index != -state[0])
+		return MNL_CB_OK;
+	const struct nlattr *attr;
+	mnl_attr_for_each(attr, nlh, sizeof(*ifi))
+		if (mnl_attr_get_type(attr) == IFLA_OPERSTATE)
+			state[1] = mnl_attr_get_u8(attr);
+	return MNL_CB_OK;
+}
+
+int np_link_wait_up(const char *netns, const char *name, int timeout_ms,
+		    struct np_err *e)
+{
+	struct np_nl *nl = malloc(sizeof(*nl));
+	if (!nl)
+		return np_errmsg(e, -ENOMEM, "wait for \"%s\": out of memory", name);
+	int rc = np_nl_open(nl, netns, e);
+	if (rc < 0) {
+		free(nl);
+		return rc;
+	}
+	/* Subscribe first, then read the current state: no change can slip
+	 * between the two. */
+	unsigned int group = RTNLGRP_LINK;
+	struct np_link_info li;
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
+		rc = np_errf(e, -errno, "%s: subscribe to link events", nl->where);
+		goto out;
+	}
+	rc = np_link_get(nl, name, &li, e);
+	if (rc < 0 || li.operstate == IF_OPER_UP)
+		goto out;
+	int state[2] = { -li.ifindex, li.operstate };
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 +
+					  (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0) {
+			rc = np_errmsg(e, -ETIMEDOUT, "%s: \"%s\" did not come up within %d ms (bridge port in error state?)",
+				       nl->where, name, timeout_ms);
+			break;
+		}
+		struct pollfd pfd = { mnl_socket_get_fd(nl->sock), POLLIN, 0 };
+		int p = poll(&pfd, 1, (int)left);
+		if (p < 0 && errno != EINTR) {
+			rc = np_errf(e, -errno, "%s: wait for \"%s\"", nl->where, name);
+			break;
+		}
+		if (p <= 0)
+			continue;
+		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (n < 0) {
+			if (errno == ENOBUFS) { /* events were dropped: ask again */
+				if ((rc = np_link_get(nl, name, &li, e)) < 0 || li.operstate == IF_OPER_UP)
+					break;
+				continue;
+			}
+			rc = np_errf(e, -errno, "%s: read link events", nl->where);
+			break;
+		}
+		mnl_cb_run(nl->buf, (size_t)n, 0, 0, oper_cb, state);
+		if (state[1] == IF_OPER_UP) {
+			rc = 0;
+			break;
+		}
+	}
+out:
+	np_nl_close(nl);
+	free(nl);
 	return rc;
 }
 

@@ -87,6 +87,21 @@ int np_link_set_master(struct np_nl *nl, const char *name, const char *master,
 int np_bridge_port_set(struct np_nl *nl, const char *port,
 		       const struct np_brport_opts *o, struct np_err *e);
 
+/* Sets or clears one IFF_* flag (e.g. IFF_PROMISC). */
+int np_link_set_flag(struct np_nl *nl, const char *name, unsigned int flag,
+		     bool on, struct np_err *e);
+/* Turns VLAN filtering on a bridge on or off. Kernels built without
+ * CONFIG_BRIDGE_VLAN_FILTERING refuse it; the message says so. */
+int np_bridge_set_vlan_filtering(struct np_nl *nl, const char *bridge, bool on,
+				 struct np_err *e);
+/* Adds (or with del, removes) VLAN vid on a bridge port. */
+int np_bridge_vlan(struct np_nl *nl, const char *port, uint16_t vid, bool pvid,
+		   bool untagged, bool del, struct np_err *e);
+/* Waits, through link notifications rather than sleeps, until the link's
+ * operstate is UP; -ETIMEDOUT after timeout_ms. */
+int np_link_wait_up(const char *netns, const char *name, int timeout_ms,
+		    struct np_err *e);
+
 /* -ENODEV with a message when missing. */
 int np_link_get(struct np_nl *nl, const char *name, struct np_link_info *out,
 		struct np_err *e);

@@ -1,0 +1,226 @@
+#include "attach.h"
+
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "addr.h"
+#include "route.h"
+#include "sysctl.h"
+
+void attach_random_name(const char *prefix, char *out, size_t len)
+{
+	uint32_t r = 0;
+	while (getrandom(&r, sizeof(r), 0) != sizeof(r) && errno == EINTR)
+		;
+	snprintf(out, len, "%s%08x", prefix, r);
+}
+
+int attach_open_netns(struct np_nl *nl, const char *netns, struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	int rc = np_nl_open(nl, netns, &e);
+	if (rc == -ENOENT)
+		return cni_fail(ce, CNI_ERR_UNKNOWN_CONTAINER, "container netns %s does not exist", netns);
+	if (rc < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	return 0;
+}
+
+int attach_sysctls(const char *netns, const char *ifname, bool dad, struct cni_error *ce)
+{
+	char key[128];
+	struct np_err e = { 0 };
+	snprintf(key, sizeof(key), "net/ipv4/conf/%s/arp_notify", ifname);
+	if (np_sysctl_set(netns, key, "1", &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	const struct { const char *leaf, *value; } v6[] = {
+		{ "ndisc_notify", "1" },
+		{ "accept_dad", dad ? "1" : "0" },
+	};
+	for (size_t i = 0; i < sizeof(v6) / sizeof(*v6); i++) {
+		snprintf(key, sizeof(key), "net/ipv6/conf/%s/%s", ifname, v6[i].leaf);
+		np_err_clear(&e);
+		int rc = np_sysctl_set(netns, key, v6[i].value, &e);
+		if (rc == -ENOENT)
+			break; /* IPv6 disabled in this namespace */
+		if (rc < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	}
+	return 0;
+}
+
+static void to_np_route(const struct cni_route *cr, struct np_route *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->dst = cr->dst;
+	r->has_gw = cr->has_gw;
+	r->gw = cr->gw;
+	r->metric = cr->priority;
+	r->table = cr->table;
+	r->mtu = cr->mtu;
+	if (cr->scope >= 0)
+		r->scope = (unsigned char)cr->scope;
+}
+
+int attach_configure(struct np_nl *nl, const char *ifname, const struct cni_result *r,
+		     int iface, bool dad, bool keep_down, struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	for (int i = 0; i < r->n_ips; i++) {
+		if (r->ips[i].iface != iface)
+			continue;
+		if (np_addr_add(nl, ifname, &r->ips[i].address, dad ? 0 : NP_ADDR_NODAD, &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	}
+	if (keep_down)
+		return 0; /* routes need the link up; whoever sets it up adds them */
+	if (np_link_set_up(nl, ifname, true, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	for (int i = 0; i < r->n_routes; i++) {
+		struct np_route rt;
+		to_np_route(&r->routes[i], &rt);
+		if (!rt.has_gw) {
+			/* CNI: a route without gw uses the family's gateway */
+			for (int k = 0; k < r->n_ips; k++)
+				if (r->ips[k].iface == iface && r->ips[k].has_gw &&
+				    r->ips[k].address.ip.family == rt.dst.ip.family) {
+					rt.has_gw = true;
+					rt.gw = r->ips[k].gw;
+					break;
+				}
+		}
+		int rc = np_route_add(nl, ifname, &rt, &e);
+		if (rc == -EEXIST) {
+			np_err_clear(&e);
+			continue;
+		}
+		if (rc < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	}
+	return 0;
+}
+
+int attach_read_mac(struct np_nl *nl, const char *ifname, uint8_t mac[NP_MAC_LEN],
+		    unsigned int *mtu, struct cni_error *ce)
+{
+	struct np_link_info li;
+	struct np_err e = { 0 };
+	if (np_link_get(nl, ifname, &li, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	memcpy(mac, li.mac, NP_MAC_LEN);
+	if (mtu)
+		*mtu = li.mtu;
+	return 0;
+}
+
+struct addr_find {
+	int ifindex;
+	const struct np_prefix *want;
+	bool found;
+};
+
+static int addr_find_cb(const struct np_addr_info *a, void *arg)
+{
+	struct addr_find *f = arg;
+	if (a->ifindex == f->ifindex && a->prefix.len == f->want->len &&
+	    np_ip_equal(&a->prefix.ip, &f->want->ip))
+		f->found = true;
+	return 0;
+}
+
+struct route_find {
+	const struct cni_route *want;
+	bool found;
+};
+
+static int route_find_cb(const struct np_route *r, void *arg)
+{
+	struct route_find *f = arg;
+	struct np_ip a, b;
+	if (r->dst.ip.family != f->want->dst.ip.family || r->dst.len != f->want->dst.len)
+		return 0;
+	np_prefix_network(&r->dst, &a);
+	np_prefix_network(&f->want->dst, &b);
+	if (!np_ip_equal(&a, &b))
+		return 0;
+	if (f->want->has_gw && (!r->has_gw || !np_ip_equal(&r->gw, &f->want->gw)))
+		return 0;
+	f->found = true;
+	return 0;
+}
+
+int attach_check_iface(struct np_nl *nl, const struct cni_env *env,
+		       const struct cni_result *prev, struct np_link_info *li,
+		       struct cni_error *ce)
+{
+	int idx = -1;
+	for (int i = 0; i < prev->n_ifaces; i++)
+		if (!strcmp(prev->ifaces[i].name, env->ifname) &&
+		    !strcmp(prev->ifaces[i].sandbox, env->netns))
+			idx = i;
+	if (idx < 0)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: prevResult has no interface %s in sandbox %s",
+				env->ifname, env->netns);
+	struct np_err e = { 0 };
+	if (np_link_get(nl, env->ifname, li, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s", e.msg);
+	char mac[NP_MAC_STRLEN];
+	np_mac_str(li->mac, mac, sizeof(mac));
+	if (prev->ifaces[idx].mac[0] && strcasecmp(prev->ifaces[idx].mac, mac))
+		return cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s has MAC %s, prevResult says %s",
+				env->ifname, mac, prev->ifaces[idx].mac);
+	for (int i = 0; i < prev->n_ips; i++) {
+		if (prev->ips[i].iface != idx)
+			continue;
+		struct addr_find f = { li->ifindex, &prev->ips[i].address, false };
+		if (np_addr_list(nl, NULL, prev->ips[i].address.ip.family, addr_find_cb, &f, &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		if (!f.found) {
+			char a[NP_PREFIX_STRLEN];
+			return cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: address %s is missing from %s",
+					np_prefix_str(&prev->ips[i].address, a, sizeof(a)), env->ifname);
+		}
+	}
+	for (int i = 0; i < prev->n_routes; i++) {
+		struct route_find f = { &prev->routes[i], false };
+		if (np_route_list(nl, prev->routes[i].dst.ip.family, route_find_cb, &f, &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		if (!f.found) {
+			char a[NP_PREFIX_STRLEN];
+			return cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: route to %s is missing in %s",
+					np_prefix_str(&prev->routes[i].dst, a, sizeof(a)), env->netns);
+		}
+	}
+	return 0;
+}
+
+struct default_dev {
+	int ifindex;
+};
+
+static int default_dev_cb(const struct np_route *r, void *arg)
+{
+	struct default_dev *d = arg;
+	if (!d->ifindex && r->dst.len == 0 && r->ifindex)
+		d->ifindex = r->ifindex;
+	return 0;
+}
+
+int attach_default_route_iface(struct np_nl *nl, char *out, struct cni_error *ce)
+{
+	struct default_dev d = { 0 };
+	struct np_err e = { 0 };
+	if (np_route_list(nl, AF_UNSPEC, default_dev_cb, &d, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	if (!d.ifindex)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+				"no \"master\" given and %s has no default route to take it from", nl->where);
+	struct np_link_info li;
+	if (np_link_get_by_index(nl, d.ifindex, &li, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	snprintf(out, IFNAMSIZ, "%s", li.name);
+	return 0;
+}

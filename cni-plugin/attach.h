@@ -1,0 +1,42 @@
+/* Steps every kind shares: naming, putting a result's addresses and routes
+ * on the container interface, and checking them again for CHECK. */
+#ifndef MIGNET_ATTACH_H
+#define MIGNET_ATTACH_H
+
+#include <stdbool.h>
+
+#include "link.h"
+#include "nl.h"
+#include "result.h"
+#include "skel.h"
+
+/* "<prefix><8 hex>" from getrandom, for links that must not collide. */
+void attach_random_name(const char *prefix, char *out, size_t len);
+
+/* Opens a socket in the container namespace; a missing namespace is code 3
+ * (the spec's "container unknown"). */
+int attach_open_netns(struct np_nl *nl, const char *netns, struct cni_error *ce);
+
+/* Adds the result's IPs for iface (IPv6 without DAD unless dad), sets the
+ * link up unless keep_down, then adds the routes. */
+int attach_configure(struct np_nl *nl, const char *ifname, const struct cni_result *r,
+		     int iface, bool dad, bool keep_down, struct cni_error *ce);
+
+/* arp_notify / ndisc_notify so the kernel announces the interface, and
+ * accept_dad=0 when DAD is off. IPv6 keys are skipped when IPv6 is off. */
+int attach_sysctls(const char *netns, const char *ifname, bool dad, struct cni_error *ce);
+
+/* CHECK: the interface named in prev (name == ifname, sandbox == netns)
+ * exists with prev's MAC; its IPs and routes are present. */
+int attach_check_iface(struct np_nl *nl, const struct cni_env *env,
+		       const struct cni_result *prev, struct np_link_info *li,
+		       struct cni_error *ce);
+
+/* The default-route interface of nl's namespace. */
+int attach_default_route_iface(struct np_nl *nl, char *out, struct cni_error *ce);
+
+/* The link's MAC (and MTU) as the kernel has it, for the result. */
+int attach_read_mac(struct np_nl *nl, const char *ifname, uint8_t mac[NP_MAC_LEN],
+		    unsigned int *mtu, struct cni_error *ce);
+
+#endif

@@ -1,0 +1,315 @@
+#include "conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "names.h"
+
+static const char *type_name(const cJSON *v)
+{
+	if (cJSON_IsString(v)) return "a string";
+	if (cJSON_IsNumber(v)) return "a number";
+	if (cJSON_IsBool(v)) return "a boolean";
+	if (cJSON_IsNull(v)) return "null";
+	if (cJSON_IsArray(v)) return "an array";
+	if (cJSON_IsObject(v)) return "an object";
+	return "invalid";
+}
+
+int cni_json_str(const cJSON *obj, const char *ctx, const char *key,
+		 bool required, const char **out, struct cni_error *ce)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	*out = NULL;
+	if (!v || cJSON_IsNull(v)) {
+		if (required)
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: \"%s\" is required", ctx, key);
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: \"%s\" must be a string, not %s",
+				ctx, key, type_name(v));
+	*out = v->valuestring;
+	return 0;
+}
+
+int cni_json_bool(const cJSON *obj, const char *ctx, const char *key,
+		  bool *out, struct cni_error *ce)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsBool(v))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: \"%s\" must be true or false, not %s",
+				ctx, key, type_name(v));
+	*out = cJSON_IsTrue(v);
+	return 0;
+}
+
+int cni_json_uint(const cJSON *obj, const char *ctx, const char *key,
+		  unsigned long min, unsigned long max, unsigned long *out,
+		  struct cni_error *ce)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsNumber(v))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: \"%s\" must be a number, not %s",
+				ctx, key, type_name(v));
+	double d = v->valuedouble;
+	if (d != (double)(unsigned long)d || d < (double)min || d > (double)max)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: \"%s\" is %g; it must be a whole number from %lu to %lu",
+				ctx, key, d, min, max);
+	*out = (unsigned long)d;
+	return 0;
+}
+
+/* ---- CNI_ARGS: "K=V;K=V", parsed the way the Go library does ---------- */
+
+static bool truthy(const char *v, bool *ok)
+{
+	*ok = true;
+	if (!strcasecmp(v, "1") || !strcasecmp(v, "true"))
+		return true;
+	if (!strcasecmp(v, "0") || !strcasecmp(v, "false"))
+		return false;
+	*ok = false;
+	return false;
+}
+
+static int copy_arg(char *dst, size_t len, const char *key, const char *val,
+		    struct cni_error *ce)
+{
+	char q[NP_QUOTE_MAX];
+	if (strlen(val) >= len)
+		return cni_fail(ce, CNI_ERR_INVALID_ENV, "CNI_ARGS %s=\"%s\" is too long", key,
+				np_quote(val, q, sizeof(q)));
+	strcpy(dst, val);
+	return 0;
+}
+
+struct cni_args_raw {
+	char mac[32];
+	char ip[512];
+};
+
+static int parse_cni_args(const char *args, struct cni_conf *c,
+			  struct cni_args_raw *raw, struct cni_error *ce)
+{
+	if (!args)
+		return 0;
+	char *dup = strdup(args), *save = NULL;
+	if (!dup)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
+	char unknown[128] = "";
+	int rc = 0;
+	/* IgnoreUnknown may come after the unknown key; look for it first. */
+	for (char *kv = strtok_r(dup, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(kv, '=');
+		char q[NP_QUOTE_MAX];
+		if (!eq || strchr(eq + 1, '=')) {
+			rc = cni_fail(ce, CNI_ERR_INVALID_ENV,
+				      "CNI_ARGS: \"%s\" is not KEY=VALUE", np_quote(kv, q, sizeof(q)));
+			break;
+		}
+		*eq = '\0';
+		const char *k = kv, *v = eq + 1;
+		bool ok = true;
+		if (!strcmp(k, "IgnoreUnknown")) {
+			c->ignore_unknown_args = truthy(v, &ok);
+			if (!ok)
+				rc = cni_fail(ce, CNI_ERR_INVALID_ENV,
+					      "CNI_ARGS IgnoreUnknown=\"%s\": use true, false, 1 or 0",
+					      np_quote(v, q, sizeof(q)));
+		} else if (!strcmp(k, "K8S_POD_NAMESPACE")) {
+			rc = copy_arg(c->pod.namespace_, sizeof(c->pod.namespace_), k, v, ce);
+		} else if (!strcmp(k, "K8S_POD_NAME")) {
+			rc = copy_arg(c->pod.name, sizeof(c->pod.name), k, v, ce);
+		} else if (!strcmp(k, "K8S_POD_UID")) {
+			rc = copy_arg(c->pod.uid, sizeof(c->pod.uid), k, v, ce);
+		} else if (!strcmp(k, "K8S_POD_INFRA_CONTAINER_ID")) {
+			rc = copy_arg(c->pod.infra_container_id, sizeof(c->pod.infra_container_id), k, v, ce);
+		} else if (!strcmp(k, "MAC")) {
+			rc = copy_arg(raw->mac, sizeof(raw->mac), k, v, ce);
+		} else if (!strcmp(k, "IP")) {
+			rc = copy_arg(raw->ip, sizeof(raw->ip), k, v, ce);
+		} else if (!unknown[0]) {
+			snprintf(unknown, sizeof(unknown), "%s", np_quote(k, q, sizeof(q)));
+		}
+		if (rc < 0)
+			break;
+	}
+	free(dup);
+	if (rc == 0 && unknown[0] && !c->ignore_unknown_args)
+		rc = cni_fail(ce, CNI_ERR_INVALID_ENV,
+			      "CNI_ARGS: unknown key \"%s\" (add IgnoreUnknown=true to allow it)", unknown);
+	return rc;
+}
+
+/* ---- requested MAC and IPs -------------------------------------------- */
+
+static int set_mac(struct cni_conf *c, const char *s, const char *source,
+		   struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	if (np_mac_parse(s, true, c->mac, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: %s", source, e.msg);
+	c->has_mac = true;
+	c->mac_source = source;
+	return 0;
+}
+
+static int add_ip(struct cni_conf *c, const char *s, const char *source,
+		  struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	if (c->n_ips == CNI_MAX_IPS)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: more than %d IPs requested", source, CNI_MAX_IPS);
+	if (np_prefix_parse(s, true, &c->ips[c->n_ips], &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: %s", source, e.msg);
+	c->n_ips++;
+	c->ips_source = source;
+	return 0;
+}
+
+static int ips_from_array(struct cni_conf *c, const cJSON *arr, const char *source,
+			  struct cni_error *ce)
+{
+	if (!cJSON_IsArray(arr))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s must be a list of \"ip[/prefix]\" strings", source);
+	const cJSON *v;
+	cJSON_ArrayForEach(v, arr) {
+		if (!cJSON_IsString(v))
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: every entry must be a string", source);
+		if (add_ip(c, v->valuestring, source, ce) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Precedence, highest first (CNI conventions): runtimeConfig
+ * (capabilities), args.cni, CNI_ARGS, then the config's own "mac". */
+static int resolve_mac(struct cni_conf *c, const struct cni_args_raw *raw,
+		       const cJSON *args_cni, struct cni_error *ce)
+{
+	const char *s;
+	if (cni_json_str(c->runtime, "runtimeConfig", "mac", false, &s, ce) < 0)
+		return -1;
+	if (s)
+		return set_mac(c, s, "runtimeConfig.mac", ce);
+	if (cni_json_str(args_cni, "args.cni", "mac", false, &s, ce) < 0)
+		return -1;
+	if (s)
+		return set_mac(c, s, "args.cni.mac", ce);
+	if (raw->mac[0])
+		return set_mac(c, raw->mac, "CNI_ARGS MAC", ce);
+	if (cni_json_str(c->root, "config", "mac", false, &s, ce) < 0)
+		return -1;
+	if (s)
+		return set_mac(c, s, "config mac", ce);
+	return 0;
+}
+
+static int resolve_ips(struct cni_conf *c, const struct cni_args_raw *raw,
+		       const cJSON *args_cni, struct cni_error *ce)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->runtime, "ips");
+	if (v && !cJSON_IsNull(v))
+		return ips_from_array(c, v, "runtimeConfig.ips", ce);
+	v = cJSON_GetObjectItemCaseSensitive(args_cni, "ips");
+	if (v && !cJSON_IsNull(v))
+		return ips_from_array(c, v, "args.cni.ips", ce);
+	if (!raw->ip[0])
+		return 0;
+	char buf[sizeof(raw->ip)], *save = NULL;
+	snprintf(buf, sizeof(buf), "%s", raw->ip);
+	for (char *ip = strtok_r(buf, ",", &save); ip; ip = strtok_r(NULL, ",", &save))
+		if (add_ip(c, ip, "CNI_ARGS IP", ce) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- the whole config -------------------------------------------------- */
+
+static int check_version(struct cni_conf *c, enum cni_cmd cmd, struct cni_error *ce)
+{
+	if (cni_version_index(c->version) < 0) {
+		char q[NP_QUOTE_MAX];
+		cni_fail(ce, CNI_ERR_INCOMPATIBLE_VERSION, "incompatible CNI versions: config is \"%s\"",
+			 np_quote(c->version, q, sizeof(q)));
+		snprintf(ce->details, sizeof(ce->details),
+			 "plugin supports [0.3.0 0.3.1 0.4.0 1.0.0 1.1.0]");
+		return -1;
+	}
+	const char *need = cmd == CNI_CHECK ? "0.4.0" :
+			   (cmd == CNI_STATUS || cmd == CNI_GC) ? "1.1.0" : NULL;
+	if (need && cni_version_cmp(c->version, need) < 0)
+		return cni_fail(ce, CNI_ERR_INCOMPATIBLE_VERSION,
+				"config version %s does not allow %s (needs %s or later)",
+				c->version, cmd == CNI_CHECK ? "CHECK" : cmd == CNI_GC ? "GC" : "STATUS", need);
+	return 0;
+}
+
+int cni_conf_parse(const char *json, size_t len, const struct cni_env *env,
+		   struct cni_conf *c, struct cni_error *ce)
+{
+	memset(c, 0, sizeof(*c));
+	if (len > CNI_STDIN_MAX)
+		return cni_fail(ce, CNI_ERR_IO, "network config on stdin is larger than %d bytes", CNI_STDIN_MAX);
+	const char *end = NULL;
+	c->root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+	if (!c->root) {
+		size_t at = end ? (size_t)(end - json) : 0;
+		return cni_fail(ce, CNI_ERR_DECODE, "error parsing network config: invalid JSON near byte %zu", at);
+	}
+	if (!cJSON_IsObject(c->root))
+		return cni_fail(ce, CNI_ERR_DECODE, "error parsing network config: expected a JSON object");
+
+	if (cni_json_str(c->root, "config", "cniVersion", true, &c->version, ce) < 0 ||
+	    check_version(c, env->cmd, ce) < 0)
+		return -1;
+	if (cni_json_str(c->root, "config", "name", true, &c->name, ce) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "missing network name");
+	struct np_err e = { 0 };
+	if (np_valid_network_name(c->name, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "config \"name\": %s", e.msg);
+	if (cni_json_str(c->root, "config", "type", true, &c->type, ce) < 0)
+		return -1;
+
+	const cJSON *ipam = cJSON_GetObjectItemCaseSensitive(c->root, "ipam");
+	if (ipam && !cJSON_IsNull(ipam)) {
+		if (!cJSON_IsObject(ipam))
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "config: \"ipam\" must be an object");
+		c->ipam = ipam;
+		if (cni_json_str(ipam, "ipam", "type", false, &c->ipam_type, ce) < 0)
+			return -1;
+		if (c->ipam_type && !*c->ipam_type)
+			c->ipam_type = NULL;
+	}
+	c->dns = cJSON_GetObjectItemCaseSensitive(c->root, "dns");
+	c->prev_result = cJSON_GetObjectItemCaseSensitive(c->root, "prevResult");
+	c->runtime = cJSON_GetObjectItemCaseSensitive(c->root, "runtimeConfig");
+	if (c->runtime && !cJSON_IsObject(c->runtime))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "config: \"runtimeConfig\" must be an object");
+	if (cni_json_str(c->runtime, "runtimeConfig", "deviceID", false, &c->device_id, ce) < 0)
+		return -1;
+
+	struct cni_args_raw raw = { 0 };
+	if (parse_cni_args(env->args, c, &raw, ce) < 0)
+		return -1;
+	const cJSON *args = cJSON_GetObjectItemCaseSensitive(c->root, "args");
+	const cJSON *args_cni = cJSON_IsObject(args) ? cJSON_GetObjectItemCaseSensitive(args, "cni") : NULL;
+	if (args_cni && !cJSON_IsObject(args_cni))
+		args_cni = NULL; /* args is optional metadata: ignore what we do not understand */
+	if (resolve_mac(c, &raw, args_cni, ce) < 0 || resolve_ips(c, &raw, args_cni, ce) < 0)
+		return -1;
+	return 0;
+}
+
+void cni_conf_free(struct cni_conf *c)
+{
+	cJSON_Delete(c->root);
+	c->root = NULL;
+}

@@ -1,0 +1,63 @@
+#include "ipam.h"
+
+#include <string.h>
+
+#include "ipam_exec.h"
+#include "ipam_local.h"
+
+static bool builtin(const struct cni_conf *c)
+{
+	return !strcmp(c->ipam_type, MIGNET_IPAM_TYPE);
+}
+
+int cni_ipam_add(const struct cni_conf *c, const struct cni_env *env,
+		 const char *stdin_json, struct cni_result *out, struct cni_error *ce)
+{
+	if (builtin(c))
+		return ipam_local_add(c, env, out, ce);
+	cJSON *j = NULL;
+	if (cni_exec_plugin(c->ipam_type, "ADD", env, stdin_json, &j, ce) < 0)
+		return -1;
+	int rc = cni_result_parse(j, out, ce);
+	cJSON_Delete(j);
+	if (rc == 0 && out->n_ips == 0)
+		rc = cni_fail(ce, CNI_ERR_INTERNAL, "IPAM plugin %s returned no IP", c->ipam_type);
+	if (rc < 0) {
+		/* the spec: a failed delegate ADD is followed by its DEL */
+		struct cni_error ignore = { 0 };
+		cni_exec_plugin(c->ipam_type, "DEL", env, stdin_json, NULL, &ignore);
+	}
+	return rc;
+}
+
+int cni_ipam_del(const struct cni_conf *c, const struct cni_env *env,
+		 const char *stdin_json, struct cni_error *ce)
+{
+	if (builtin(c))
+		return ipam_local_del(c, env, ce);
+	return cni_exec_plugin(c->ipam_type, "DEL", env, stdin_json, NULL, ce);
+}
+
+int cni_ipam_check(const struct cni_conf *c, const struct cni_env *env,
+		   const char *stdin_json, struct cni_error *ce)
+{
+	if (builtin(c))
+		return ipam_local_check(c, env, ce);
+	return cni_exec_plugin(c->ipam_type, "CHECK", env, stdin_json, NULL, ce);
+}
+
+int cni_ipam_status(const struct cni_conf *c, const struct cni_env *env,
+		    const char *stdin_json, struct cni_error *ce)
+{
+	if (builtin(c))
+		return ipam_local_status(c, ce);
+	return cni_exec_plugin(c->ipam_type, "STATUS", env, stdin_json, NULL, ce);
+}
+
+int cni_ipam_gc(const struct cni_conf *c, const struct cni_env *env,
+		const char *stdin_json, struct cni_error *ce)
+{
+	if (builtin(c))
+		return ipam_local_gc(c, ce);
+	return cni_exec_plugin(c->ipam_type, "GC", env, stdin_json, NULL, ce);
+}

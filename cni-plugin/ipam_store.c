@@ -1,0 +1,385 @@
+#define _GNU_SOURCE
+#include "ipam_store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "names.h"
+
+#define LEASE_MAX 512
+
+/* mkdir -p without following symlinks: each component is opened with
+ * O_NOFOLLOW relative to its parent. */
+static int open_dir_chain(const char *path, struct np_err *e)
+{
+	if (path[0] != '/')
+		return np_errmsg(e, -EINVAL, "IPAM dataDir \"%s\" must be an absolute path", path);
+	char buf[4096];
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return np_errmsg(e, -ENAMETOOLONG, "IPAM dataDir is too long");
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *save = NULL;
+	for (char *part = strtok_r(buf + 1, "/", &save); fd >= 0 && part;
+	     part = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(part, "..") || !strcmp(part, ".")) {
+			close(fd);
+			return np_errmsg(e, -EINVAL, "IPAM dataDir \"%s\" must not contain \".\" or \"..\"", path);
+		}
+		if (mkdirat(fd, part, 0700) < 0 && errno != EEXIST) {
+			int rc = -errno;
+			close(fd);
+			return np_errf(e, rc, "IPAM store: cannot create %s in %s", part, path);
+		}
+		int next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int rc = -errno;
+		close(fd);
+		if (next < 0)
+			return np_errf(e, rc, "IPAM store: cannot open directory component \"%s\" of %s%s", part, path,
+				       rc == -ELOOP || rc == -ENOTDIR ? " (symlinks are not followed)" : "");
+		fd = next;
+	}
+	return fd;
+}
+
+int ipam_store_open(struct ipam_store *s, const char *data_dir,
+		    const char *network, struct np_err *e)
+{
+	s->dirfd = s->lockfd = s->ownerfd = -1;
+	int rc = np_valid_network_name(network, e);
+	if (rc < 0)
+		return rc;
+	if (snprintf(s->path, sizeof(s->path), "%s/%s", data_dir, network) >= (int)sizeof(s->path))
+		return np_errmsg(e, -ENAMETOOLONG, "IPAM store path is too long");
+	s->dirfd = open_dir_chain(s->path, e);
+	if (s->dirfd < 0)
+		return s->dirfd;
+	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (s->lockfd < 0) {
+		rc = np_errf(e, -errno, "IPAM store %s: cannot open lock file", s->path);
+		ipam_store_close(s);
+		return rc;
+	}
+	while (flock(s->lockfd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			rc = np_errf(e, -errno, "IPAM store %s: cannot take the lock", s->path);
+			ipam_store_close(s);
+			return rc;
+		}
+	}
+	if (mkdirat(s->dirfd, IPAM_OWNER_DIR, 0700) < 0 && errno != EEXIST) {
+		rc = np_errf(e, -errno, "IPAM store %s: cannot create %s", s->path, IPAM_OWNER_DIR);
+		ipam_store_close(s);
+		return rc;
+	}
+	s->ownerfd = openat(s->dirfd, IPAM_OWNER_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->ownerfd < 0) {
+		rc = np_errf(e, -errno, "IPAM store %s: cannot open %s", s->path, IPAM_OWNER_DIR);
+		ipam_store_close(s);
+		return rc;
+	}
+	return 0;
+}
+
+void ipam_store_close(struct ipam_store *s)
+{
+	if (s->lockfd >= 0)
+		close(s->lockfd); /* drops the flock */
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	if (s->ownerfd >= 0)
+		close(s->ownerfd);
+	s->lockfd = s->dirfd = s->ownerfd = -1;
+}
+
+/* Creates dirfd/name with content, atomically and only if it does not
+ * exist: the data is written to an unnamed file that is then linked in. A
+ * crash never leaves a half-written lease. Returns -EEXIST when taken. */
+static int create_exclusive(int dirfd, const char *name, const char *content,
+			    size_t len)
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	int rc = 0;
+	if (write(fd, content, len) != (ssize_t)len || fsync(fd) < 0) {
+		rc = errno ? -errno : -EIO;
+	} else {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) < 0)
+			rc = -errno;
+	}
+	close(fd);
+	return rc;
+}
+
+/* Replaces dirfd/name atomically (temp file, fsync, rename). */
+static int replace_file(int dirfd, const char *name, const char *content,
+			size_t len)
+{
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), ".%s.tmp%d", name, (int)getpid());
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	int rc = 0;
+	if (write(fd, content, len) != (ssize_t)len || fsync(fd) < 0)
+		rc = errno ? -errno : -EIO;
+	close(fd);
+	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+static ssize_t read_small(int dirfd, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, len - 1);
+	int err = errno;
+	close(fd);
+	if (n < 0)
+		return -err;
+	buf[n] = '\0';
+	return n;
+}
+
+static void owner_content(const struct ipam_owner *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s\r\n%s", o->container_id, o->ifname);
+}
+
+/* host-local's files hold "id\r\nifname"; older ones only "id". */
+static bool lease_belongs_to(const char *content, const struct ipam_owner *o)
+{
+	char want[LEASE_MAX];
+	owner_content(o, want, sizeof(want));
+	size_t n = strlen(content);
+	while (n && (content[n - 1] == '\n' || content[n - 1] == '\r' || content[n - 1] == ' '))
+		n--;
+	return (strlen(want) == n && !strncmp(content, want, n)) ||
+	       (strlen(o->container_id) == n && !strncmp(content, o->container_id, n));
+}
+
+static bool split_owner(char *content, const char **cid, const char **ifname)
+{
+	char *sep = strstr(content, "\r\n");
+	if (!sep)
+		return false;
+	*sep = '\0';
+	*cid = content;
+	*ifname = sep + 2;
+	char *end = sep + 2 + strcspn(sep + 2, "\r\n");
+	*end = '\0';
+	return true;
+}
+
+int ipam_store_reserve(struct ipam_store *s, const struct np_ip *ip,
+		       const struct ipam_owner *o, struct np_err *e)
+{
+	char name[NP_PREFIX_STRLEN], content[LEASE_MAX];
+	np_ip_str(ip, name, sizeof(name));
+	owner_content(o, content, sizeof(content));
+	int rc = create_exclusive(s->dirfd, name, content, strlen(content));
+	if (rc == -EEXIST) {
+		/* Ours already (a retried ADD): keep it. */
+		char cur[LEASE_MAX];
+		if (read_small(s->dirfd, name, cur, sizeof(cur)) >= 0 && lease_belongs_to(cur, o))
+			return 1;
+		return 0;
+	}
+	if (rc < 0)
+		return np_errf(e, rc, "IPAM store %s: cannot write lease %s", s->path, name);
+	return 1;
+}
+
+static void index_name(const struct ipam_owner *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s@%s", o->container_id, o->ifname);
+}
+
+/* Index file: "cid\r\nifname\n" then one IP per line. */
+static int read_index(struct ipam_store *s, const struct ipam_owner *o,
+		      struct np_ip *ips, int max)
+{
+	char name[400], buf[4096];
+	index_name(o, name, sizeof(name));
+	ssize_t n = read_small(s->ownerfd, name, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	int count = 0;
+	char *save = NULL;
+	/* the first two lines name the owner */
+	char *line = strtok_r(buf, "\n", &save);
+	if (line)
+		line = strtok_r(NULL, "\n", &save);
+	for (line = line ? strtok_r(NULL, "\n", &save) : NULL; line && count < max;
+	     line = strtok_r(NULL, "\n", &save))
+		if (np_ip_parse(line, &ips[count], NULL) == 0)
+			count++;
+	return count;
+}
+
+int ipam_store_index_add(struct ipam_store *s, const struct ipam_owner *o,
+			 const struct np_ip *ip, struct np_err *e)
+{
+	struct np_ip ips[16];
+	int n = read_index(s, o, ips, 16);
+	if (n < 0)
+		n = 0;
+	for (int i = 0; i < n; i++)
+		if (np_ip_equal(&ips[i], ip))
+			return 0;
+	char buf[4096], name[400], a[NP_PREFIX_STRLEN];
+	size_t off = (size_t)snprintf(buf, sizeof(buf), "%s\r\n%s\n", o->container_id, o->ifname);
+	for (int i = 0; i < n && off < sizeof(buf); i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s\n", np_ip_str(&ips[i], a, sizeof(a)));
+	if (off < sizeof(buf))
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s\n", np_ip_str(ip, a, sizeof(a)));
+	if (off >= sizeof(buf))
+		return np_errmsg(e, -E2BIG, "IPAM store %s: owner index too large", s->path);
+	index_name(o, name, sizeof(name));
+	int rc = replace_file(s->ownerfd, name, buf, off);
+	if (rc < 0)
+		return np_errf(e, rc, "IPAM store %s: cannot write owner index %s", s->path, name);
+	return 0;
+}
+
+static bool name_is_ip(const char *name, struct np_ip *ip)
+{
+	return np_ip_parse(name, ip, NULL) == 0;
+}
+
+/* For leases written by host-local itself (no index): read every file. */
+static int scan_owner(struct ipam_store *s, const struct ipam_owner *o,
+		      struct np_ip *ips, int max)
+{
+	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	int count = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && count < max) {
+		struct np_ip ip;
+		char cur[LEASE_MAX];
+		if (!name_is_ip(de->d_name, &ip))
+			continue;
+		if (read_small(s->dirfd, de->d_name, cur, sizeof(cur)) >= 0 && lease_belongs_to(cur, o))
+			ips[count++] = ip;
+	}
+	closedir(d);
+	return count;
+}
+
+int ipam_store_find(struct ipam_store *s, const struct ipam_owner *o,
+		    struct np_ip *ips, int max, struct np_err *e)
+{
+	struct np_ip cand[16];
+	int n = read_index(s, o, cand, 16);
+	if (n == -ENOENT)
+		n = scan_owner(s, o, ips, max);
+	else if (n >= 0) {
+		/* The index may name an IP whose lease was never written. */
+		int kept = 0;
+		for (int i = 0; i < n && kept < max; i++) {
+			char name[NP_PREFIX_STRLEN], cur[LEASE_MAX];
+			np_ip_str(&cand[i], name, sizeof(name));
+			if (read_small(s->dirfd, name, cur, sizeof(cur)) >= 0 && lease_belongs_to(cur, o))
+				ips[kept++] = cand[i];
+		}
+		n = kept;
+	}
+	if (n < 0)
+		return np_errf(e, n, "IPAM store %s: cannot read leases", s->path);
+	return n;
+}
+
+int ipam_store_release(struct ipam_store *s, const struct ipam_owner *o,
+		       struct np_err *e)
+{
+	struct np_ip ips[16];
+	int n = ipam_store_find(s, o, ips, 16, e);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		char name[NP_PREFIX_STRLEN];
+		np_ip_str(&ips[i], name, sizeof(name));
+		if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
+			return np_errf(e, -errno, "IPAM store %s: cannot release %s", s->path, name);
+	}
+	char iname[400];
+	index_name(o, iname, sizeof(iname));
+	if (unlinkat(s->ownerfd, iname, 0) < 0 && errno != ENOENT)
+		return np_errf(e, -errno, "IPAM store %s: cannot remove owner index", s->path);
+	return 0;
+}
+
+int ipam_store_last_reserved(struct ipam_store *s, int set, struct np_ip *out)
+{
+	char name[64], buf[128];
+	snprintf(name, sizeof(name), "last_reserved_ip.%d", set);
+	ssize_t n = read_small(s->dirfd, name, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	buf[strcspn(buf, "\r\n ")] = '\0';
+	return np_ip_parse(buf, out, NULL);
+}
+
+int ipam_store_set_last_reserved(struct ipam_store *s, int set,
+				 const struct np_ip *ip, struct np_err *e)
+{
+	char name[64], buf[NP_PREFIX_STRLEN];
+	snprintf(name, sizeof(name), "last_reserved_ip.%d", set);
+	np_ip_str(ip, buf, sizeof(buf));
+	int rc = replace_file(s->dirfd, name, buf, strlen(buf));
+	if (rc < 0)
+		return np_errf(e, rc, "IPAM store %s: cannot write %s", s->path, name);
+	return 0;
+}
+
+int ipam_store_gc(struct ipam_store *s,
+		  bool (*is_valid)(const char *cid, const char *ifname, void *arg),
+		  void *arg, int *removed, struct np_err *e)
+{
+	*removed = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		int dfd = openat(pass == 0 ? s->dirfd : s->ownerfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+		if (!d) {
+			if (dfd >= 0)
+				close(dfd);
+			return np_errf(e, -errno, "IPAM store %s: cannot list leases for GC", s->path);
+		}
+		int lfd = dirfd(d);
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			struct np_ip ip;
+			char cur[LEASE_MAX];
+			const char *cid, *ifn;
+			if (de->d_name[0] == '.' || (pass == 0 && !name_is_ip(de->d_name, &ip)))
+				continue;
+			if (read_small(lfd, de->d_name, cur, sizeof(cur)) < 0)
+				continue;
+			if (!split_owner(cur, &cid, &ifn))
+				continue; /* old id-only lease: no ifname to judge by */
+			if (!is_valid(cid, ifn, arg) && unlinkat(lfd, de->d_name, 0) == 0 && pass == 0)
+				(*removed)++;
+		}
+		closedir(d);
+	}
+	return 0;
+}

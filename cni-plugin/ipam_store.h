@@ -1,0 +1,56 @@
+/* The lease store of mignet-ipam, file-compatible with host-local:
+ * <dataDir>/<network>/<ip> holds "<containerID>\r\n<ifname>", round robin
+ * state in last_reserved_ip.<set>, and a "lock" file taken with flock. An
+ * owner index (.mignet-owners/<containerID>@<ifname>) makes release O(1). */
+#ifndef MIGNET_IPAM_STORE_H
+#define MIGNET_IPAM_STORE_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "inet.h"
+
+#define IPAM_OWNER_DIR ".mignet-owners"
+
+struct ipam_store {
+	int dirfd;     /* <dataDir>/<network>, O_DIRECTORY */
+	int lockfd;    /* flock(LOCK_EX) held while open */
+	int ownerfd;   /* IPAM_OWNER_DIR inside dirfd */
+	char path[4096];
+};
+
+struct ipam_owner {
+	const char *container_id;
+	const char *ifname;
+};
+
+/* Creates the directories as needed (0700, no symlinks followed) and
+ * takes the lock. */
+int ipam_store_open(struct ipam_store *s, const char *data_dir,
+		    const char *network, struct np_err *e);
+void ipam_store_close(struct ipam_store *s);
+
+/* 1: the IP is now ours; 0: taken by someone else; <0: error. */
+int ipam_store_reserve(struct ipam_store *s, const struct np_ip *ip,
+		       const struct ipam_owner *o, struct np_err *e);
+/* The owner's leases recorded in this store, from the index (or a scan of
+ * host-local-written files when there is no index). */
+int ipam_store_find(struct ipam_store *s, const struct ipam_owner *o,
+		    struct np_ip *ips, int max, struct np_err *e);
+/* Adds ip to the owner's index (written before the lease file itself, so a
+ * crash between the two leaves an index entry that release skips). */
+int ipam_store_index_add(struct ipam_store *s, const struct ipam_owner *o,
+			 const struct np_ip *ip, struct np_err *e);
+int ipam_store_release(struct ipam_store *s, const struct ipam_owner *o,
+		       struct np_err *e);
+
+int ipam_store_last_reserved(struct ipam_store *s, int set, struct np_ip *out);
+int ipam_store_set_last_reserved(struct ipam_store *s, int set,
+				 const struct np_ip *ip, struct np_err *e);
+
+/* Removes every lease and index entry whose owner is_valid() rejects. */
+int ipam_store_gc(struct ipam_store *s,
+		  bool (*is_valid)(const char *cid, const char *ifname, void *arg),
+		  void *arg, int *removed, struct np_err *e);
+
+#endif

@@ -1,0 +1,414 @@
+/* bridge: the reference plugin's keys and defaults. The veth is made from
+ * the host side with the container end created in place (final name and
+ * MAC, so nothing ever appears in the host namespace under the pod's
+ * name). disableContainerInterface leaves the pod end down for VMs and,
+ * unlike the reference, works together with IPAM. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "attach.h"
+#include "ipam.h"
+#include "kind.h"
+#include "names.h"
+#include "route.h"
+#include "sysctl.h"
+
+#define MAX_TRUNK 64
+#define PORT_UP_TIMEOUT_MS 3000
+
+struct bridge_conf {
+	const char *bridge;
+	unsigned long mtu, vlan;
+	bool is_gateway, is_default_gateway, force_address;
+	bool hairpin, promisc, preserve_default_vlan;
+	bool disable_container_iface, dad;
+	int n_trunk;
+	uint16_t trunk[MAX_TRUNK];
+};
+
+static int parse_trunk(struct bridge_conf *b, const cJSON *arr, struct cni_error *ce)
+{
+	const cJSON *v;
+	if (!cJSON_IsArray(arr))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "bridge: \"vlanTrunk\" must be a list of {id} or {minID, maxID}");
+	cJSON_ArrayForEach(v, arr) {
+		unsigned long id = 0, lo = 0, hi = 0;
+		if (cni_json_uint(v, "bridge vlanTrunk[]", "id", 1, 4094, &id, ce) < 0 ||
+		    cni_json_uint(v, "bridge vlanTrunk[]", "minID", 1, 4094, &lo, ce) < 0 ||
+		    cni_json_uint(v, "bridge vlanTrunk[]", "maxID", 1, 4094, &hi, ce) < 0)
+			return -1;
+		if (id) {
+			lo = hi = id;
+		} else if (!lo || !hi || lo > hi) {
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+					"bridge: \"vlanTrunk\" entries need \"id\", or \"minID\" <= \"maxID\"");
+		}
+		for (unsigned long i = lo; i <= hi; i++) {
+			if (b->n_trunk == MAX_TRUNK)
+				return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "bridge: more than %d trunk VLANs", MAX_TRUNK);
+			b->trunk[b->n_trunk++] = (uint16_t)i;
+		}
+	}
+	return 0;
+}
+
+static int bridge_parse(struct cni_ctx *ctx, struct cni_error *ce)
+{
+	struct bridge_conf *b = ctx->kind_conf;
+	const cJSON *root = ctx->conf->root;
+	struct np_err e = { 0 };
+	bool ipmasq = false, spoofchk = false;
+	if (cni_json_str(root, "bridge", "bridge", false, &b->bridge, ce) < 0 ||
+	    cni_json_uint(root, "bridge", "mtu", 0, 65535, &b->mtu, ce) < 0 ||
+	    cni_json_uint(root, "bridge", "vlan", 0, 4094, &b->vlan, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "isGateway", &b->is_gateway, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "isDefaultGateway", &b->is_default_gateway, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "forceAddress", &b->force_address, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "hairpinMode", &b->hairpin, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "promiscMode", &b->promisc, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "preserveDefaultVlan", &b->preserve_default_vlan, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "disableContainerInterface", &b->disable_container_iface, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "enabledad", &b->dad, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "ipMasq", &ipmasq, ce) < 0 ||
+	    cni_json_bool(root, "bridge", "macspoofchk", &spoofchk, ce) < 0)
+		return -1;
+	if (ipmasq)
+		return cni_fail(ce, CNI_ERR_UNSUPPORTED_FIELD,
+				"bridge: \"ipMasq\": true is not supported by mignet-bridge (chain the portmap/firewall plugin instead)");
+	if (spoofchk)
+		return cni_fail(ce, CNI_ERR_UNSUPPORTED_FIELD,
+				"bridge: \"macspoofchk\": true is not supported by mignet-bridge yet");
+	if (!b->bridge || !*b->bridge)
+		b->bridge = "cni0";
+	if (np_valid_ifname(b->bridge, "bridge \"bridge\"", &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INVALID_CONFIG, &e);
+	if (b->hairpin && b->promisc)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+				"bridge: \"hairpinMode\" and \"promiscMode\" cannot both be true");
+	if (b->is_default_gateway)
+		b->is_gateway = true;
+	const cJSON *trunk = cJSON_GetObjectItemCaseSensitive(root, "vlanTrunk");
+	if (trunk && !cJSON_IsNull(trunk) && parse_trunk(b, trunk, ce) < 0)
+		return -1;
+	return 0;
+}
+
+struct bridge_run {
+	struct np_nl *host, *ctr;
+	char host_if[IFNAMSIZ];
+	bool veth_made, ipam_done;
+};
+
+static void run_free(struct bridge_run *r)
+{
+	if (r->host)
+		np_nl_close(r->host);
+	if (r->ctr)
+		np_nl_close(r->ctr);
+	free(r->host);
+	free(r->ctr);
+}
+
+static int run_open(struct bridge_run *r, const char *netns, struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	r->host = calloc(1, sizeof(*r->host));
+	r->ctr = calloc(1, sizeof(*r->ctr));
+	if (!r->host || !r->ctr)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
+	if (np_nl_open(r->host, NULL, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	return netns ? attach_open_netns(r->ctr, netns, ce) : 0;
+}
+
+/* Creates the bridge if missing; two ADDs racing to create it both win. */
+static int ensure_bridge(struct bridge_run *r, const struct bridge_conf *b,
+			 struct np_link_info *br, struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	struct np_link_attrs a = { .name = b->bridge, .mtu = (unsigned)b->mtu, .up = true };
+	int rc = np_link_create_bridge(r->host, &a, &e);
+	if (rc < 0 && rc != -EEXIST)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	np_err_clear(&e);
+	if (np_link_get(r->host, b->bridge, br, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	if (strcmp(br->kind, "bridge"))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "\"%s\" exists but is a %s link, not a bridge",
+				b->bridge, br->kind[0] ? br->kind : "plain");
+	if (!(br->flags & IFF_UP) && np_link_set_up(r->host, b->bridge, true, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	if (b->promisc && np_link_set_flag(r->host, b->bridge, IFF_PROMISC, true, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	char key[96];
+	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", b->bridge);
+	np_sysctl_set(NULL, key, "0", NULL); /* absent when IPv6 is off */
+	if ((b->vlan || b->n_trunk) && np_bridge_set_vlan_filtering(r->host, b->bridge, true, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INVALID_CONFIG, &e);
+	return 0;
+}
+
+static int setup_port(struct bridge_run *r, const struct bridge_conf *b,
+		      struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	if (np_link_set_master(r->host, r->host_if, b->bridge, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	if (b->hairpin) {
+		struct np_brport_opts po = NP_BRPORT_UNCHANGED;
+		po.hairpin = 1;
+		if (np_bridge_port_set(r->host, r->host_if, &po, &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	}
+	if (!b->vlan && !b->n_trunk)
+		return 0;
+	if (!b->preserve_default_vlan && np_bridge_vlan(r->host, r->host_if, 1, false, false, true, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	if (b->vlan && np_bridge_vlan(r->host, r->host_if, (uint16_t)b->vlan, true, true, false, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	for (int i = 0; i < b->n_trunk; i++)
+		if (np_bridge_vlan(r->host, r->host_if, b->trunk[i], false, false, false, &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	return 0;
+}
+
+static int create_veth(struct bridge_run *r, const struct bridge_conf *b,
+		       const struct cni_ctx *ctx, struct cni_error *ce)
+{
+	const struct cni_conf *c = ctx->conf;
+	struct np_err e = { 0 };
+	/* The host end's random name may collide; the container end's cannot
+	 * (checked before), so EEXIST means "try another name". */
+	for (int attempt = 0; attempt < 10; attempt++) {
+		attach_random_name("veth", r->host_if, sizeof(r->host_if));
+		struct np_link_attrs host = { .name = r->host_if, .mtu = (unsigned)b->mtu, .up = true };
+		struct np_link_attrs ctr = { .name = ctx->env->ifname, .mac = c->has_mac ? c->mac : NULL,
+					     .mtu = (unsigned)b->mtu, .netns = ctx->env->netns };
+		np_err_clear(&e);
+		int rc = np_link_create_veth(r->host, &host, &ctr, &e);
+		if (rc == 0) {
+			r->veth_made = true;
+			return 0;
+		}
+		if (rc != -EEXIST)
+			return cni_fail_np(ce, e.code == -EADDRNOTAVAIL ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INTERNAL, &e);
+	}
+	return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+}
+
+/* The gateway address on the bridge, and forwarding, for isGateway. */
+static int setup_gateway(struct bridge_run *r, const struct bridge_conf *b,
+			 struct cni_result *res, int ctr_idx, struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	for (int i = 0; i < res->n_ips; i++) {
+		struct cni_ip *ip = &res->ips[i];
+		if (ip->iface != ctr_idx)
+			continue;
+		if (!ip->has_gw) {
+			/* the subnet's first address, as the reference computes it */
+			np_prefix_network(&ip->address, &ip->gw);
+			ip->gw.addr[np_ip_len(ip->gw.family) - 1] |= 1;
+			ip->has_gw = true;
+		}
+		struct np_prefix gw = { .ip = ip->gw, .len = ip->address.len };
+		int rc = np_addr_add(r->host, b->bridge, &gw, NP_ADDR_NODAD, &e);
+		if (rc < 0 && rc != -EEXIST)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		np_err_clear(&e);
+		const char *key = ip->gw.family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
+		if (np_sysctl_set(NULL, key, "1", &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		if (b->is_default_gateway && res->n_routes < CNI_MAX_ROUTES) {
+			struct cni_route *rt = &res->routes[res->n_routes];
+			bool have = false;
+			for (int k = 0; k < res->n_routes; k++)
+				have |= res->routes[k].dst.len == 0 && res->routes[k].dst.ip.family == ip->gw.family;
+			if (!have) {
+				memset(rt, 0, sizeof(*rt));
+				rt->dst.ip.family = ip->gw.family;
+				rt->has_gw = true;
+				rt->gw = ip->gw;
+				rt->scope = -1;
+				res->n_routes++;
+			}
+		}
+	}
+	return 0;
+}
+
+static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_error *ce)
+{
+	const struct bridge_conf *b = ctx->kind_conf;
+	const struct cni_env *env = ctx->env;
+	const struct cni_conf *c = ctx->conf;
+	struct bridge_run r = { 0 };
+	struct cni_result ipam;
+	struct np_err e = { 0 };
+	struct np_link_info br, li;
+	int rc = -1;
+	cni_result_init(&ipam);
+	if (run_open(&r, env->netns, ce) < 0)
+		goto out;
+	if (np_link_get(r.ctr, env->ifname, &li, NULL) == 0) {
+		cni_fail(ce, CNI_ERR_INTERNAL, "interface \"%s\" already exists in container netns %s",
+			 env->ifname, env->netns);
+		goto out;
+	}
+	if (ensure_bridge(&r, b, &br, ce) < 0 || create_veth(&r, b, ctx, ce) < 0 ||
+	    setup_port(&r, b, ce) < 0)
+		goto out;
+
+	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
+		goto out;
+	uint8_t mac[NP_MAC_LEN];
+	if (attach_read_mac(r.host, b->bridge, mac, NULL, ce) < 0)
+		goto out;
+	cni_result_add_iface(res, b->bridge, mac, NULL);
+	if (attach_read_mac(r.host, r.host_if, mac, NULL, ce) < 0)
+		goto out;
+	cni_result_add_iface(res, r.host_if, mac, NULL);
+	unsigned int mtu;
+	if (attach_read_mac(r.ctr, env->ifname, mac, &mtu, ce) < 0)
+		goto out;
+	int idx = cni_result_add_iface(res, env->ifname, mac, env->netns);
+	if (idx < 0) {
+		cni_fail(ce, CNI_ERR_INTERNAL, "result has too many interfaces");
+		goto out;
+	}
+	res->ifaces[idx].mtu = mtu;
+
+	if (c->ipam_type) {
+		if (cni_ipam_add(c, env, ctx->stdin_json, &ipam, ce) < 0)
+			goto out;
+		r.ipam_done = true;
+		if (cni_result_merge_ipam(res, &ipam, idx, ce) < 0)
+			goto out;
+		if (b->is_gateway && setup_gateway(&r, b, res, idx, ce) < 0)
+			goto out;
+		if (attach_sysctls(env->netns, env->ifname, b->dad, ce) < 0 ||
+		    attach_configure(r.ctr, env->ifname, res, idx, b->dad,
+				     b->disable_container_iface, ce) < 0)
+			goto out;
+	} else if (!b->disable_container_iface &&
+		   np_link_set_up(r.ctr, env->ifname, true, &e) < 0) {
+		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		goto out;
+	}
+	/* Forwarding starts when the port is UP; wait for the kernel to say
+	 * so instead of sleeping. A pod end left down never gets there. */
+	if (!b->disable_container_iface &&
+	    np_link_wait_up(NULL, r.host_if, PORT_UP_TIMEOUT_MS, &e) < 0) {
+		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		goto out;
+	}
+	if (c->dns && cJSON_IsObject(c->dns) && c->dns->child) {
+		cJSON_Delete(res->dns);
+		res->dns = cJSON_Duplicate(c->dns, 1);
+	}
+	rc = 0;
+out:
+	if (rc < 0) {
+		struct cni_error ignore = { 0 };
+		if (r.ipam_done)
+			cni_ipam_del(c, env, ctx->stdin_json, &ignore);
+		if (r.veth_made)
+			np_link_delete(r.host, r.host_if, NULL); /* takes the pod end along */
+	}
+	cni_result_free(&ipam);
+	run_free(&r);
+	return rc;
+}
+
+static int bridge_del(struct cni_ctx *ctx, struct cni_error *ce)
+{
+	const struct cni_env *env = ctx->env;
+	if (ctx->conf->ipam_type && cni_ipam_del(ctx->conf, env, ctx->stdin_json, ce) < 0)
+		return -1;
+	if (!env->netns)
+		return 0;
+	struct np_nl *nl = malloc(sizeof(*nl));
+	struct np_err e = { 0 };
+	if (!nl)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
+	int rc = np_nl_open(nl, env->netns, &e);
+	if (rc == -ENOENT || rc == -EINVAL) {
+		free(nl);
+		return 0;
+	}
+	if (rc == 0) {
+		rc = np_link_delete(nl, env->ifname, &e); /* the host end goes with it */
+		if (rc == -ENODEV)
+			rc = 0;
+		np_nl_close(nl);
+	}
+	free(nl);
+	return rc < 0 ? cni_fail_np(ce, CNI_ERR_INTERNAL, &e) : 0;
+}
+
+static int bridge_check(struct cni_ctx *ctx, const struct cni_result *prev,
+			struct cni_error *ce)
+{
+	const struct bridge_conf *b = ctx->kind_conf;
+	struct bridge_run r = { 0 };
+	struct np_link_info br, li, peer;
+	struct np_err e = { 0 };
+	int rc = -1;
+	/* Unlike the reference, an L2-only config (no ipam) can be CHECKed. */
+	if (ctx->conf->ipam_type && cni_ipam_check(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0)
+		return -1;
+	if (run_open(&r, ctx->env->netns, ce) < 0)
+		goto out;
+	if (np_link_get(r.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")) {
+		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: bridge \"%s\" is missing or not a bridge", b->bridge);
+		goto out;
+	}
+	if (attach_check_iface(r.ctr, ctx->env, prev, &li, ce) < 0)
+		goto out;
+	if (strcmp(li.kind, "veth")) {
+		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s is a %s link, not a veth", ctx->env->ifname,
+			 li.kind[0] ? li.kind : "plain");
+		goto out;
+	}
+	if (np_link_get_by_index(r.host, li.link, &peer, &e) < 0 || peer.master != br.ifindex) {
+		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: the host end of %s is not a port of bridge \"%s\"",
+			 ctx->env->ifname, b->bridge);
+		goto out;
+	}
+	rc = 0;
+out:
+	run_free(&r);
+	return rc;
+}
+
+static int bridge_status(struct cni_ctx *ctx, struct cni_error *ce)
+{
+	const struct bridge_conf *b = ctx->kind_conf;
+	struct bridge_run r = { 0 };
+	struct np_link_info br;
+	struct np_err e = { 0 };
+	int rc = run_open(&r, NULL, ce);
+	if (rc == 0 && (np_link_get(r.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")))
+		rc = cni_fail(ce, CNI_ERR_NOT_AVAILABLE, "bridge \"%s\" is not available%s%s", b->bridge,
+			      e.msg[0] ? ": " : " (not a bridge)", e.msg);
+	run_free(&r);
+	if (rc == 0 && ctx->conf->ipam_type &&
+	    cni_ipam_status(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0) {
+		ce->code = CNI_ERR_NOT_AVAILABLE;
+		return -1;
+	}
+	return rc;
+}
+
+const struct cni_kind kind_bridge = {
+	.type = "mignet-bridge",
+	.conf_size = sizeof(struct bridge_conf),
+	.parse = bridge_parse,
+	.add = bridge_add,
+	.del = bridge_del,
+	.check = bridge_check,
+	.status = bridge_status,
+};

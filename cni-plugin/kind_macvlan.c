@@ -1,0 +1,282 @@
+/* macvlan: the reference plugin's keys and defaults (master, mode, mtu,
+ * linkInContainer, bcqueuelen, mac). The link is created under a random
+ * name straight into the container with its final MAC, then renamed. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach.h"
+#include "ipam.h"
+#include "kind.h"
+#include "names.h"
+
+struct macvlan_conf {
+	const char *master;
+	enum np_macvlan_mode mode;
+	unsigned long mtu;
+	unsigned long bcqueuelen;
+	bool link_in_container;
+	bool dad;
+};
+
+static int macvlan_parse(struct cni_ctx *ctx, struct cni_error *ce)
+{
+	struct macvlan_conf *m = ctx->kind_conf;
+	const cJSON *root = ctx->conf->root;
+	const char *mode = NULL;
+	struct np_err e = { 0 };
+	m->mode = NP_MACVLAN_BRIDGE;
+	if (cni_json_str(root, "macvlan", "master", false, &m->master, ce) < 0 ||
+	    cni_json_str(root, "macvlan", "mode", false, &mode, ce) < 0 ||
+	    cni_json_uint(root, "macvlan", "mtu", 0, 65535, &m->mtu, ce) < 0 ||
+	    cni_json_uint(root, "macvlan", "bcqueuelen", 0, 0xffffffffUL, &m->bcqueuelen, ce) < 0 ||
+	    cni_json_bool(root, "macvlan", "linkInContainer", &m->link_in_container, ce) < 0 ||
+	    cni_json_bool(root, "macvlan", "enabledad", &m->dad, ce) < 0)
+		return -1;
+	if (m->master && *m->master && np_valid_ifname(m->master, "macvlan \"master\"", &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INVALID_CONFIG, &e);
+	if (m->master && !*m->master)
+		m->master = NULL;
+	if (mode && *mode && np_macvlan_mode_parse(mode, &m->mode, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "macvlan \"mode\": %s", e.msg);
+	return 0;
+}
+
+struct macvlan_run {
+	struct np_nl *host, *ctr;
+	char master[IFNAMSIZ];
+	char tmpname[IFNAMSIZ];
+	bool link_made, renamed, ipam_done;
+};
+
+static void run_free(struct macvlan_run *r)
+{
+	if (r->host) {
+		np_nl_close(r->host);
+		free(r->host);
+	}
+	if (r->ctr) {
+		np_nl_close(r->ctr);
+		free(r->ctr);
+	}
+}
+
+/* One socket in the host namespace and one in the container's. */
+static int run_open(struct macvlan_run *r, const char *netns, struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	r->host = calloc(1, sizeof(*r->host));
+	r->ctr = calloc(1, sizeof(*r->ctr));
+	if (!r->host || !r->ctr)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
+	if (np_nl_open(r->host, NULL, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	return attach_open_netns(r->ctr, netns, ce);
+}
+
+/* The namespace the master lives in: the host, or the container with
+ * linkInContainer. */
+static struct np_nl *master_nl(struct macvlan_run *r, const struct macvlan_conf *m)
+{
+	return m->link_in_container ? r->ctr : r->host;
+}
+
+static int resolve_master(struct macvlan_run *r, const struct macvlan_conf *m,
+			  unsigned int *master_mtu, struct cni_error *ce)
+{
+	if (m->master)
+		snprintf(r->master, sizeof(r->master), "%s", m->master);
+	else if (attach_default_route_iface(master_nl(r, m), r->master, ce) < 0)
+		return -1;
+	struct np_link_info li;
+	struct np_err e = { 0 };
+	if (np_link_get(master_nl(r, m), r->master, &li, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "macvlan master \"%s\" not found in %s",
+				r->master, master_nl(r, m)->where);
+	*master_mtu = li.mtu;
+	return 0;
+}
+
+static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_error *ce)
+{
+	const struct macvlan_conf *m = ctx->kind_conf;
+	const struct cni_env *env = ctx->env;
+	const struct cni_conf *c = ctx->conf;
+	struct macvlan_run r = { 0 };
+	struct np_err e = { 0 };
+	struct cni_result ipam;
+	int rc = -1;
+	cni_result_init(&ipam);
+	if (run_open(&r, env->netns, ce) < 0)
+		goto out;
+	unsigned int master_mtu;
+	if (resolve_master(&r, m, &master_mtu, ce) < 0)
+		goto out;
+	if (m->mtu > master_mtu) {
+		cni_fail(ce, CNI_ERR_INVALID_CONFIG, "macvlan \"mtu\" %lu is above master \"%s\"'s MTU %u",
+			 m->mtu, r.master, master_mtu);
+		goto out;
+	}
+	struct np_link_info li;
+	if (np_link_get(r.ctr, env->ifname, &li, NULL) == 0) {
+		cni_fail(ce, CNI_ERR_INTERNAL, "interface \"%s\" already exists in container netns %s",
+			 env->ifname, env->netns);
+		goto out;
+	}
+
+	attach_random_name("mvt", r.tmpname, sizeof(r.tmpname));
+	struct np_link_attrs a = {
+		.name = r.tmpname,
+		.mac = c->has_mac ? c->mac : NULL,
+		.mtu = (unsigned)m->mtu,
+		.netns = m->link_in_container ? NULL : env->netns,
+	};
+	struct np_macvlan_opts o = { .master = r.master, .mode = m->mode,
+				     .bcqueuelen = (uint32_t)m->bcqueuelen };
+	if (np_link_create_macvlan(master_nl(&r, m), &a, &o, &e) < 0) {
+		cni_fail_np(ce, e.code == -EADDRNOTAVAIL ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INTERNAL, &e);
+		goto out;
+	}
+	r.link_made = true;
+	if (np_link_rename(r.ctr, r.tmpname, env->ifname, &e) < 0) {
+		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		goto out;
+	}
+	r.renamed = true;
+
+	uint8_t mac[NP_MAC_LEN];
+	unsigned int mtu;
+	if (attach_read_mac(r.ctr, env->ifname, mac, &mtu, ce) < 0)
+		goto out;
+	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
+		goto out;
+	int idx = cni_result_add_iface(res, env->ifname, mac, env->netns);
+	if (idx < 0) {
+		cni_fail(ce, CNI_ERR_INTERNAL, "result has too many interfaces");
+		goto out;
+	}
+	res->ifaces[idx].mtu = mtu;
+	if (c->ipam_type) {
+		if (cni_ipam_add(c, env, ctx->stdin_json, &ipam, ce) < 0)
+			goto out;
+		r.ipam_done = true;
+		if (cni_result_merge_ipam(res, &ipam, idx, ce) < 0)
+			goto out;
+		if (attach_sysctls(env->netns, env->ifname, m->dad, ce) < 0 ||
+		    attach_configure(r.ctr, env->ifname, res, idx, m->dad, false, ce) < 0)
+			goto out;
+	} else if (np_link_set_up(r.ctr, env->ifname, true, &e) < 0) {
+		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		goto out;
+	}
+	if (c->dns && cJSON_IsObject(c->dns) && c->dns->child) {
+		cJSON_Delete(res->dns);
+		res->dns = cJSON_Duplicate(c->dns, 1); /* config dns wins, as the reference */
+	}
+	rc = 0;
+out:
+	if (rc < 0) {
+		/* Roll back everything this ADD did, in reverse. */
+		struct cni_error ignore = { 0 };
+		if (r.ipam_done)
+			cni_ipam_del(c, env, ctx->stdin_json, &ignore);
+		if (r.link_made)
+			np_link_delete(r.ctr, r.renamed ? env->ifname : r.tmpname, NULL);
+	}
+	cni_result_free(&ipam);
+	run_free(&r);
+	return rc;
+}
+
+static int macvlan_del(struct cni_ctx *ctx, struct cni_error *ce)
+{
+	const struct cni_env *env = ctx->env;
+	/* IPAM first: the lease must go even if the netns or master is gone. */
+	if (ctx->conf->ipam_type && cni_ipam_del(ctx->conf, env, ctx->stdin_json, ce) < 0)
+		return -1;
+	if (!env->netns)
+		return 0;
+	struct np_nl *nl = malloc(sizeof(*nl));
+	struct np_err e = { 0 };
+	if (!nl)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
+	int rc = np_nl_open(nl, env->netns, &e);
+	if (rc == -ENOENT || rc == -EINVAL) {
+		free(nl);
+		return 0; /* the netns is gone, and so is the link */
+	}
+	if (rc == 0) {
+		rc = np_link_delete(nl, env->ifname, &e);
+		if (rc == -ENODEV)
+			rc = 0;
+		np_nl_close(nl);
+	}
+	free(nl);
+	return rc < 0 ? cni_fail_np(ce, CNI_ERR_INTERNAL, &e) : 0;
+}
+
+static int macvlan_check(struct cni_ctx *ctx, const struct cni_result *prev,
+			 struct cni_error *ce)
+{
+	const struct macvlan_conf *m = ctx->kind_conf;
+	struct macvlan_run r = { 0 };
+	int rc = -1;
+	if (ctx->conf->ipam_type && cni_ipam_check(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0)
+		return -1;
+	if (run_open(&r, ctx->env->netns, ce) < 0)
+		goto out;
+	unsigned int master_mtu;
+	if (resolve_master(&r, m, &master_mtu, ce) < 0)
+		goto out;
+	struct np_link_info li;
+	if (attach_check_iface(r.ctr, ctx->env, prev, &li, ce) < 0)
+		goto out;
+	if (strcmp(li.kind, "macvlan")) {
+		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s is a %s link, not macvlan", ctx->env->ifname,
+			 li.kind[0] ? li.kind : "plain");
+		goto out;
+	}
+	if (li.macvlan_mode != (int)m->mode) {
+		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s is in macvlan mode %s, config says %s",
+			 ctx->env->ifname, np_macvlan_mode_name(li.macvlan_mode), np_macvlan_mode_name(m->mode));
+		goto out;
+	}
+	rc = 0;
+out:
+	run_free(&r);
+	return rc;
+}
+
+static int macvlan_status(struct cni_ctx *ctx, struct cni_error *ce)
+{
+	const struct macvlan_conf *m = ctx->kind_conf;
+	if (m->master && !m->link_in_container) {
+		struct np_nl *nl = malloc(sizeof(*nl));
+		struct np_err e = { 0 };
+		struct np_link_info li;
+		int rc = nl ? np_nl_open(nl, NULL, &e) : -ENOMEM;
+		if (rc == 0) {
+			rc = np_link_get(nl, m->master, &li, &e);
+			np_nl_close(nl);
+		}
+		free(nl);
+		if (rc < 0)
+			return cni_fail(ce, CNI_ERR_NOT_AVAILABLE, "macvlan master \"%s\" is not available: %s",
+					m->master, e.msg);
+	}
+	if (ctx->conf->ipam_type && cni_ipam_status(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0) {
+		ce->code = CNI_ERR_NOT_AVAILABLE;
+		return -1;
+	}
+	return 0;
+}
+
+const struct cni_kind kind_macvlan = {
+	.type = "mignet-macvlan",
+	.conf_size = sizeof(struct macvlan_conf),
+	.parse = macvlan_parse,
+	.add = macvlan_add,
+	.del = macvlan_del,
+	.check = macvlan_check,
+	.status = macvlan_status,
+};
