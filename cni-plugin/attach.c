@@ -31,24 +31,18 @@ int attach_open_netns(struct np_nl *nl, const char *netns, struct cni_error *ce)
 
 int attach_sysctls(const char *netns, const char *ifname, bool dad, struct cni_error *ce)
 {
-	char key[128];
+	char arp[96], ndisc[96], dadk[96];
 	struct np_err e = { 0 };
-	snprintf(key, sizeof(key), "net/ipv4/conf/%s/arp_notify", ifname);
-	if (np_sysctl_set(netns, key, "1", &e) < 0)
-		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	const struct { const char *leaf, *value; } v6[] = {
-		{ "ndisc_notify", "1" },
-		{ "accept_dad", dad ? "1" : "0" },
+	snprintf(arp, sizeof(arp), "net/ipv4/conf/%s/arp_notify", ifname);
+	snprintf(ndisc, sizeof(ndisc), "net/ipv6/conf/%s/ndisc_notify", ifname);
+	snprintf(dadk, sizeof(dadk), "net/ipv6/conf/%s/accept_dad", ifname);
+	const struct np_sysctl list[] = {
+		{ arp, "1", false },
+		{ ndisc, "1", true },   /* IPv6 keys are absent when IPv6 is off */
+		{ dadk, dad ? "1" : "0", true },
 	};
-	for (size_t i = 0; i < sizeof(v6) / sizeof(*v6); i++) {
-		snprintf(key, sizeof(key), "net/ipv6/conf/%s/%s", ifname, v6[i].leaf);
-		np_err_clear(&e);
-		int rc = np_sysctl_set(netns, key, v6[i].value, &e);
-		if (rc == -ENOENT)
-			break; /* IPv6 disabled in this namespace */
-		if (rc < 0)
-			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	}
+	if (np_sysctl_set_many(netns, list, 3, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	return 0;
 }
 

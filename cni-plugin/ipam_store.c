@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/file.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,12 +34,15 @@ static int open_dir_chain(const char *path, struct np_err *e)
 			close(fd);
 			return np_errmsg(e, -EINVAL, "IPAM dataDir \"%s\" must not contain \".\" or \"..\"", path);
 		}
-		if (mkdirat(fd, part, 0700) < 0 && errno != EEXIST) {
-			int rc = -errno;
-			close(fd);
-			return np_errf(e, rc, "IPAM store: cannot create %s in %s", part, path);
-		}
 		int next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT) {
+			if (mkdirat(fd, part, 0700) < 0 && errno != EEXIST) {
+				int rc = -errno;
+				close(fd);
+				return np_errf(e, rc, "IPAM store: cannot create %s in %s", part, path);
+			}
+			next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
 		int rc = -errno;
 		close(fd);
 		if (next < 0)
@@ -73,12 +78,15 @@ int ipam_store_open(struct ipam_store *s, const char *data_dir,
 			return rc;
 		}
 	}
-	if (mkdirat(s->dirfd, IPAM_OWNER_DIR, 0700) < 0 && errno != EEXIST) {
-		rc = np_errf(e, -errno, "IPAM store %s: cannot create %s", s->path, IPAM_OWNER_DIR);
-		ipam_store_close(s);
-		return rc;
-	}
 	s->ownerfd = openat(s->dirfd, IPAM_OWNER_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->ownerfd < 0 && errno == ENOENT) {
+		if (mkdirat(s->dirfd, IPAM_OWNER_DIR, 0700) < 0 && errno != EEXIST) {
+			rc = np_errf(e, -errno, "IPAM store %s: cannot create %s", s->path, IPAM_OWNER_DIR);
+			ipam_store_close(s);
+			return rc;
+		}
+		s->ownerfd = openat(s->dirfd, IPAM_OWNER_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (s->ownerfd < 0) {
 		rc = np_errf(e, -errno, "IPAM store %s: cannot open %s", s->path, IPAM_OWNER_DIR);
 		ipam_store_close(s);
@@ -99,8 +107,11 @@ void ipam_store_close(struct ipam_store *s)
 }
 
 /* Creates dirfd/name with content, atomically and only if it does not
- * exist: the data is written to an unnamed file that is then linked in. A
- * crash never leaves a half-written lease. Returns -EEXIST when taken. */
+ * exist: the data is written to an unnamed file that is then linked in, so
+ * a killed plugin never leaves a half-written lease. Returns -EEXIST when
+ * taken. No fsync, like host-local whose files these are: after a power
+ * loss every pod of the node is recreated, so a lost lease cannot hand
+ * out an address that is still in use (README, "IPAM store"). */
 static int create_exclusive(int dirfd, const char *name, const char *content,
 			    size_t len)
 {
@@ -108,7 +119,7 @@ static int create_exclusive(int dirfd, const char *name, const char *content,
 	if (fd < 0)
 		return -errno;
 	int rc = 0;
-	if (write(fd, content, len) != (ssize_t)len || fsync(fd) < 0) {
+	if (write(fd, content, len) != (ssize_t)len) {
 		rc = errno ? -errno : -EIO;
 	} else {
 		char proc[64];
@@ -120,17 +131,19 @@ static int create_exclusive(int dirfd, const char *name, const char *content,
 	return rc;
 }
 
-/* Replaces dirfd/name atomically (temp file, fsync, rename). */
+/* Replaces dirfd/name atomically (temp file, rename); see create_exclusive
+ * for why there is no fsync. */
 static int replace_file(int dirfd, const char *name, const char *content,
 			size_t len)
 {
-	char tmp[300];
-	snprintf(tmp, sizeof(tmp), ".%s.tmp%d", name, (int)getpid());
+	char tmp[NAME_MAX + 1];
+	if (snprintf(tmp, sizeof(tmp), ".%.200s.tmp%d", name, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	int rc = 0;
-	if (write(fd, content, len) != (ssize_t)len || fsync(fd) < 0)
+	if (write(fd, content, len) != (ssize_t)len)
 		rc = errno ? -errno : -EIO;
 	close(fd);
 	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
@@ -203,9 +216,23 @@ int ipam_store_reserve(struct ipam_store *s, const struct np_ip *ip,
 	return 1;
 }
 
+/* "<containerID>@<ifname>"; owners too long for a file name get a hash
+ * of it instead (the file itself names its owner in full). */
+#define INDEX_NAME_MAX 200
+
 static void index_name(const struct ipam_owner *o, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s@%s", o->container_id, o->ifname);
+	if (strlen(o->container_id) + 1 + strlen(o->ifname) <= INDEX_NAME_MAX) {
+		snprintf(buf, len, "%s@%s", o->container_id, o->ifname);
+		return;
+	}
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (const char *p = o->container_id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h = (h ^ '@') * 0x100000001b3ULL;
+	for (const char *p = o->ifname; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	snprintf(buf, len, "h-%016llx", (unsigned long long)h);
 }
 
 /* Index file: "cid\r\nifname\n" then one IP per line. */
@@ -249,7 +276,10 @@ int ipam_store_index_add(struct ipam_store *s, const struct ipam_owner *o,
 	if (off >= sizeof(buf))
 		return np_errmsg(e, -E2BIG, "IPAM store %s: owner index too large", s->path);
 	index_name(o, name, sizeof(name));
-	int rc = replace_file(s->ownerfd, name, buf, off);
+	/* The first entry creates the index the cheap way (no rename). */
+	int rc = n == 0 ? create_exclusive(s->ownerfd, name, buf, off) : -EEXIST;
+	if (rc == -EEXIST)
+		rc = replace_file(s->ownerfd, name, buf, off);
 	if (rc < 0)
 		return np_errf(e, rc, "IPAM store %s: cannot write owner index %s", s->path, name);
 	return 0;
@@ -345,7 +375,14 @@ int ipam_store_set_last_reserved(struct ipam_store *s, int set,
 	char name[64], buf[NP_PREFIX_STRLEN];
 	snprintf(name, sizeof(name), "last_reserved_ip.%d", set);
 	np_ip_str(ip, buf, sizeof(buf));
-	int rc = replace_file(s->dirfd, name, buf, strlen(buf));
+	/* Only a hint for round robin, written in place as host-local does: a
+	 * torn value fails to parse and the scan starts from the range start. */
+	int fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	size_t len = strlen(buf);
+	int rc = fd < 0 ? -errno :
+		 (pwrite(fd, buf, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0) ? -EIO : 0;
+	if (fd >= 0)
+		close(fd);
 	if (rc < 0)
 		return np_errf(e, rc, "IPAM store %s: cannot write %s", s->path, name);
 	return 0;

@@ -84,6 +84,38 @@ static int do_get(void *arg, struct np_err *e)
 	return 0;
 }
 
+struct sysctl_batch {
+	const struct np_sysctl *list;
+	size_t n;
+};
+
+static int do_set_many(void *arg, struct np_err *e)
+{
+	const struct sysctl_batch *b = arg;
+	for (size_t i = 0; i < b->n; i++) {
+		struct sysctl_io io = { .key = b->list[i].key, .value = b->list[i].value };
+		struct np_err one = { 0 };
+		int rc = do_set(&io, &one);
+		if (rc == -ENOENT && b->list[i].optional)
+			continue;
+		if (rc < 0)
+			return np_errmsg(e, rc, "%s", one.msg);
+	}
+	return 0;
+}
+
+int np_sysctl_set_many(const char *netns_path, const struct np_sysctl *list,
+		       size_t n, struct np_err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = valid_key(list[i].key, e);
+		if (rc < 0)
+			return rc;
+	}
+	struct sysctl_batch b = { list, n };
+	return np_netns_run(netns_path, do_set_many, &b, e);
+}
+
 int np_sysctl_set(const char *netns_path, const char *key, const char *value,
 		  struct np_err *e)
 {

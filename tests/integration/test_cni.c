@@ -366,6 +366,16 @@ static void test_hostile_names(void **state)
 		assert_error(cni_run(&c, conf, &out), out, 4, "CNI_IFNAME");
 		cJSON_Delete(out);
 	}
+	/* the longest valid container ID still gets (and releases) a lease:
+	 * its owner index file name is hashed to fit NAME_MAX */
+	longid[255] = '\0';
+	c = call("ADD", longid, "net1");
+	assert_int_equal(cni_run(&c, conf, &out), 0);
+	cJSON_Delete(out);
+	assert_int_equal(leases("hostile"), 3);
+	c.command = "DEL";
+	assert_int_equal(cni_run(&c, conf, NULL), 0);
+	assert_int_equal(leases("hostile"), 0);
 	c = call("ADD", "ok1", "net1");
 	char *bad = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"../../etc\",\"type\":\"mignet-macvlan\",\"master\":\"up0\",\"ipam\":%s}", ip);
 	assert_error(cni_run(&c, bad, &out), out, 7, "network name");

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# make bench (CNI part): ADD and DEL medians of mignet and of Debian's
+# reference plugins on identical configs, in one run, with ratios.
+# Usage: tests/bench/cni_bench.sh BUILD_DIR [ITERATIONS]
+set -euo pipefail
+build=$(cd "${1:-build}" && pwd)
+n=${2:-40}
+ref=/usr/lib/cni
+p="mbench$(printf '%04x' $(( $$ & 0xffff )))"
+host=$p-h ctr=$p-c
+data=$(mktemp -d "/tmp/mignet-bench.XXXXXX")
+cleanup() { ip netns del "$host" 2>/dev/null || true; ip netns del "$ctr" 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+[ -x "$ref/macvlan" ] || { echo "bench: $ref/macvlan missing (make deps)" >&2; exit 1; }
+
+ip netns add "$host"; ip netns add "$ctr"
+ip -n "$host" link set lo up; ip -n "$ctr" link set lo up
+ip -n "$host" link add up0 type veth peer name up0p
+ip -n "$host" link set up0 up; ip -n "$host" link set up0p up
+
+# One timing loop, run inside the host namespace so that each plugin is a
+# direct exec, as kubelet/Multus would do it.
+cat > "$data/loop.sh" <<'LOOP'
+set -euo pipefail
+ref=$1 refconf=$2 mig=$3 migconf=$4 n=$5 netns=$6 path=$7
+export CNI_NETNS=$netns CNI_PATH=$path
+declare -a radd rdel madd mdel
+# One op of each plugin in turn (reference, mignet, reference, ...), so both
+# see the same machine state. All ADDs come first, then all DELs, as pods
+# come and go: a DEL right after its ADD would mostly measure the kernel's
+# rcu_barrier() on the RCU work that ADD had just queued.
+timed() { local t0=$EPOCHREALTIME; CNI_COMMAND=$1 "$2" < "$3" > /dev/null; local t1=$EPOCHREALTIME; echo $(( ${t1/./} - ${t0/./} )); }
+for i in $(seq 1 "$n"); do
+	radd+=("$(CNI_CONTAINERID=r$i CNI_IFNAME=r$i timed ADD "$ref" "$refconf")")
+	madd+=("$(CNI_CONTAINERID=m$i CNI_IFNAME=m$i timed ADD "$mig" "$migconf")")
+done
+for i in $(seq 1 "$n"); do
+	rdel+=("$(CNI_CONTAINERID=r$i CNI_IFNAME=r$i timed DEL "$ref" "$refconf")")
+	mdel+=("$(CNI_CONTAINERID=m$i CNI_IFNAME=m$i timed DEL "$mig" "$migconf")")
+done
+med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m/1000}'; }
+echo "$(med "${radd[@]}") $(med "${madd[@]}") $(med "${rdel[@]}") $(med "${mdel[@]}")"
+LOOP
+
+conf() { # kind plugin-type ipam-json extra
+	local kind=$1 type=$2 ipam=$3 extra=$4
+	printf '{"cniVersion":"1.0.0","name":"bench-%s","type":"%s",%s"ipam":%s}' "$kind" "$type" "$extra" "$ipam"
+}
+v4()   { printf '{"type":"%s","dataDir":"%s","ranges":[[{"subnet":"10.201.0.0/16"}]]}' "$1" "$data/$1"; }
+dual() { printf '{"type":"%s","dataDir":"%s","ranges":[[{"subnet":"10.202.0.0/16"}],[{"subnet":"fd02::/64"}]]}' "$1" "$data/$1"; }
+
+cases=(
+	"macvlan + IPAM IPv4|macvlan|\"master\":\"up0\",|v4|$n"
+	"bridge isGateway + IPAM IPv4|bridge|\"bridge\":\"bbr0\",\"isGateway\":true,|v4|$n"
+	"macvlan L2 (ipam {})|macvlan|\"master\":\"up0\",|l2|$n"
+	"bridge L2 (no ipam)|bridge|\"bridge\":\"bbr1\",|l2|$n"
+	"macvlan dual-stack|macvlan|\"master\":\"up0\",|dual|$(( n < 10 ? n : 10 ))"
+	"bridge dual-stack|bridge|\"bridge\":\"bbr2\",|dual|$n"
+)
+printf '%-30s %5s | %9s %9s %7s | %9s %9s %7s\n' "case" "n" "ref ADD" "mignet" "ratio" "ref DEL" "mignet" "ratio"
+printf -- '-%.0s' {1..100}; echo
+for c in "${cases[@]}"; do
+	IFS='|' read -r label kind extra ipamkind iters <<<"$c"
+	case $ipamkind in
+		v4)   ri=$(v4 host-local) mi=$(v4 mignet-ipam) ;;
+		dual) ri=$(dual host-local) mi=$(dual mignet-ipam) ;;
+		l2)   ri='{}' mi='{}' ;;
+	esac
+	[ "$kind$ipamkind" = bridgel2 ] && { ri='null'; mi='null'; }
+	conf "$kind" "$kind" "$ri" "$extra" > "$data/ref.json"
+	conf "$kind" "mignet-$kind" "$mi" "$extra" > "$data/mig.json"
+	read -r radd madd rdel mdel < <(ip netns exec "$host" bash "$data/loop.sh" "$ref/$kind" "$data/ref.json" \
+		"$build/mignet-cni" "$data/mig.json" "$iters" "/run/netns/$ctr" "$ref")
+	printf '%-30s %5s | %8sms %8sms %6.1fx | %8sms %8sms %6.2fx\n' "$label" "$iters" "$radd" "$madd" \
+		"$(echo "$radd / $madd" | bc -l)" "$rdel" "$mdel" "$(echo "$rdel / $mdel" | bc -l)"
+done
+echo "ratio = reference median / mignet median (higher is better for mignet)"
