@@ -131,14 +131,21 @@ static int create_exclusive(int dirfd, const char *name, const char *content,
 	return rc;
 }
 
+/* The temp file of replace_file: one fixed name per target, since the
+ * store lock is held, so that a release can remove what a killed writer
+ * left behind. */
+static void temp_name(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, ".%.240s.tmp", name);
+}
+
 /* Replaces dirfd/name atomically (temp file, rename); see create_exclusive
  * for why there is no fsync. */
 static int replace_file(int dirfd, const char *name, const char *content,
 			size_t len)
 {
 	char tmp[NAME_MAX + 1];
-	if (snprintf(tmp, sizeof(tmp), ".%.200s.tmp%d", name, (int)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
+	temp_name(name, tmp, sizeof(tmp));
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -351,10 +358,12 @@ int ipam_store_release(struct ipam_store *s, const struct ipam_owner *o,
 		if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
 			return np_errf(e, -errno, "IPAM store %s: cannot release %s", s->path, name);
 	}
-	char iname[400];
+	char iname[400], tmp[NAME_MAX + 1];
 	index_name(o, iname, sizeof(iname));
 	if (unlinkat(s->ownerfd, iname, 0) < 0 && errno != ENOENT)
 		return np_errf(e, -errno, "IPAM store %s: cannot remove owner index", s->path);
+	temp_name(iname, tmp, sizeof(tmp));
+	unlinkat(s->ownerfd, tmp, 0); /* left by a writer killed mid-update */
 	return 0;
 }
 

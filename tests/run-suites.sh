@@ -45,7 +45,8 @@ run_suite() {
 
 for kind in unit integration; do
 	[ -z "$only" ] || [ "$only" = "$kind" ] || continue
-	for bin in "$build"/tests/$kind/test_*; do
+	# compiled cmocka suites, then script suites that print the same summary
+	for bin in "$build"/tests/$kind/test_* tests/$kind/test_*.sh; do
 		[ -x "$bin" ] && [ "${bin%.d}" = "$bin" ] || continue
 		run_suite "$bin" "$kind"
 	done
