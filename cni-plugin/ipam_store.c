@@ -13,45 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "names.h"
 
 #define LEASE_MAX 512
-
-/* mkdir -p without following symlinks: each component is opened with
- * O_NOFOLLOW relative to its parent. */
-static int open_dir_chain(const char *path, struct np_err *e)
-{
-	if (path[0] != '/')
-		return np_errmsg(e, -EINVAL, "IPAM dataDir \"%s\" must be an absolute path", path);
-	char buf[4096];
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return np_errmsg(e, -ENAMETOOLONG, "IPAM dataDir is too long");
-	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char *save = NULL;
-	for (char *part = strtok_r(buf + 1, "/", &save); fd >= 0 && part;
-	     part = strtok_r(NULL, "/", &save)) {
-		if (!strcmp(part, "..") || !strcmp(part, ".")) {
-			close(fd);
-			return np_errmsg(e, -EINVAL, "IPAM dataDir \"%s\" must not contain \".\" or \"..\"", path);
-		}
-		int next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT) {
-			if (mkdirat(fd, part, 0700) < 0 && errno != EEXIST) {
-				int rc = -errno;
-				close(fd);
-				return np_errf(e, rc, "IPAM store: cannot create %s in %s", part, path);
-			}
-			next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		int rc = -errno;
-		close(fd);
-		if (next < 0)
-			return np_errf(e, rc, "IPAM store: cannot open directory component \"%s\" of %s%s", part, path,
-				       rc == -ELOOP || rc == -ENOTDIR ? " (symlinks are not followed)" : "");
-		fd = next;
-	}
-	return fd;
-}
 
 int ipam_store_open(struct ipam_store *s, const char *data_dir,
 		    const char *network, struct np_err *e)
@@ -62,7 +27,7 @@ int ipam_store_open(struct ipam_store *s, const char *data_dir,
 		return rc;
 	if (snprintf(s->path, sizeof(s->path), "%s/%s", data_dir, network) >= (int)sizeof(s->path))
 		return np_errmsg(e, -ENAMETOOLONG, "IPAM store path is too long");
-	s->dirfd = open_dir_chain(s->path, e);
+	s->dirfd = np_dir_open_chain(s->path, e);
 	if (s->dirfd < 0)
 		return s->dirfd;
 	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -131,35 +96,6 @@ static int create_exclusive(int dirfd, const char *name, const char *content,
 	return rc;
 }
 
-/* The temp file of replace_file: one fixed name per target, since the
- * store lock is held, so that a release can remove what a killed writer
- * left behind. */
-static void temp_name(const char *name, char *buf, size_t len)
-{
-	snprintf(buf, len, ".%.240s.tmp", name);
-}
-
-/* Replaces dirfd/name atomically (temp file, rename); see create_exclusive
- * for why there is no fsync. */
-static int replace_file(int dirfd, const char *name, const char *content,
-			size_t len)
-{
-	char tmp[NAME_MAX + 1];
-	temp_name(name, tmp, sizeof(tmp));
-	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	int rc = 0;
-	if (write(fd, content, len) != (ssize_t)len)
-		rc = errno ? -errno : -EIO;
-	close(fd);
-	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlinkat(dirfd, tmp, 0);
-	return rc;
-}
-
 static ssize_t read_small(int dirfd, const char *name, char *buf, size_t len)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -223,23 +159,9 @@ int ipam_store_reserve(struct ipam_store *s, const struct np_ip *ip,
 	return 1;
 }
 
-/* "<containerID>@<ifname>"; owners too long for a file name get a hash
- * of it instead (the file itself names its owner in full). */
-#define INDEX_NAME_MAX 200
-
 static void index_name(const struct ipam_owner *o, char *buf, size_t len)
 {
-	if (strlen(o->container_id) + 1 + strlen(o->ifname) <= INDEX_NAME_MAX) {
-		snprintf(buf, len, "%s@%s", o->container_id, o->ifname);
-		return;
-	}
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-	for (const char *p = o->container_id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	h = (h ^ '@') * 0x100000001b3ULL;
-	for (const char *p = o->ifname; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	snprintf(buf, len, "h-%016llx", (unsigned long long)h);
+	np_owner_filename(o->container_id, o->ifname, buf, len);
 }
 
 /* Index file: "cid\r\nifname\n" then one IP per line. */
@@ -285,8 +207,14 @@ int ipam_store_index_add(struct ipam_store *s, const struct ipam_owner *o,
 	index_name(o, name, sizeof(name));
 	/* The first entry creates the index the cheap way (no rename). */
 	int rc = n == 0 ? create_exclusive(s->ownerfd, name, buf, off) : -EEXIST;
-	if (rc == -EEXIST)
-		rc = replace_file(s->ownerfd, name, buf, off);
+	if (rc == -EEXIST) {
+		/* No fsync, as for the leases (see create_exclusive). */
+		struct np_err we = { 0 };
+		rc = np_atomic_write(s->ownerfd, name, buf, off, 0600, 0, &we);
+		if (rc < 0)
+			return np_errmsg(e, rc, "IPAM store %s: owner index: %s", s->path, we.msg);
+		return 0;
+	}
 	if (rc < 0)
 		return np_errf(e, rc, "IPAM store %s: cannot write owner index %s", s->path, name);
 	return 0;
@@ -358,12 +286,11 @@ int ipam_store_release(struct ipam_store *s, const struct ipam_owner *o,
 		if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
 			return np_errf(e, -errno, "IPAM store %s: cannot release %s", s->path, name);
 	}
-	char iname[400], tmp[NAME_MAX + 1];
+	char iname[400];
 	index_name(o, iname, sizeof(iname));
 	if (unlinkat(s->ownerfd, iname, 0) < 0 && errno != ENOENT)
 		return np_errf(e, -errno, "IPAM store %s: cannot remove owner index", s->path);
-	temp_name(iname, tmp, sizeof(tmp));
-	unlinkat(s->ownerfd, tmp, 0); /* left by a writer killed mid-update */
+	np_atomic_cleanup(s->ownerfd, iname); /* left by a writer killed mid-update */
 	return 0;
 }
 

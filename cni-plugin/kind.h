@@ -27,6 +27,7 @@ struct cni_kind {
 
 extern const struct cni_kind kind_macvlan;
 extern const struct cni_kind kind_bridge;
+extern const struct cni_kind kind_sriov;
 extern const struct cni_kind kind_ipam;
 
 #endif

@@ -99,7 +99,7 @@ static int bridge_parse(struct cni_ctx *ctx, struct cni_error *ce)
 struct bridge_run {
 	struct np_nl *host, *ctr;
 	char host_if[IFNAMSIZ];
-	bool veth_made, ipam_done;
+	bool bridge_made, veth_made, ipam_done;
 };
 
 static void run_free(struct bridge_run *r)
@@ -133,6 +133,7 @@ static int ensure_bridge(struct bridge_run *r, const struct bridge_conf *b,
 	int rc = np_link_create_bridge(r->host, &a, &e);
 	if (rc < 0 && rc != -EEXIST)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	r->bridge_made = rc == 0;
 	np_err_clear(&e);
 	if (np_link_get(r->host, b->bridge, br, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
@@ -149,6 +150,30 @@ static int ensure_bridge(struct bridge_run *r, const struct bridge_conf *b,
 	if ((b->vlan || b->n_trunk) && np_bridge_set_vlan_filtering(r->host, b->bridge, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INVALID_CONFIG, &e);
 	return 0;
+}
+
+struct port_count {
+	int master;
+	int n;
+};
+
+static int count_ports(const struct np_link_info *l, void *arg)
+{
+	struct port_count *pc = arg;
+	pc->n += l->master == pc->master;
+	return 0;
+}
+
+/* Rollback of a bridge this ADD created: only while no other attachment
+ * has joined it meanwhile. */
+static void remove_new_bridge(struct bridge_run *r, const char *bridge)
+{
+	struct np_link_info br;
+	if (np_link_get(r->host, bridge, &br, NULL) < 0)
+		return;
+	struct port_count pc = { br.ifindex, 0 };
+	if (np_link_list(r->host, count_ports, &pc, NULL) == 0 && pc.n == 0)
+		np_link_delete(r->host, bridge, NULL);
 }
 
 static int setup_port(struct bridge_run *r, const struct bridge_conf *b,
@@ -317,6 +342,8 @@ out:
 			cni_ipam_del(c, env, ctx->stdin_json, &ignore);
 		if (r.veth_made)
 			np_link_delete(r.host, r.host_if, NULL); /* takes the pod end along */
+		if (r.bridge_made)
+			remove_new_bridge(&r, b->bridge);
 	}
 	cni_result_free(&ipam);
 	run_free(&r);

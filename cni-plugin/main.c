@@ -11,7 +11,7 @@
 #include "kind.h"
 #include "skel.h"
 
-static const struct cni_kind *const kinds[] = { &kind_macvlan, &kind_bridge, &kind_ipam };
+static const struct cni_kind *const kinds[] = { &kind_macvlan, &kind_bridge, &kind_sriov, &kind_ipam };
 
 static const char *env_get(const char *k)
 {

@@ -94,6 +94,12 @@ int np_link_set_flag(struct np_nl *nl, const char *name, unsigned int flag,
  * CONFIG_BRIDGE_VLAN_FILTERING refuse it; the message says so. */
 int np_bridge_set_vlan_filtering(struct np_nl *nl, const char *bridge, bool on,
 				 struct np_err *e);
+/* The exact requests np_bridge_set_vlan_filtering and np_bridge_vlan send
+ * (built into buf), for tests that check them byte by byte. */
+struct nlmsghdr *np_bridge_vlan_filtering_msg(void *buf, uint32_t seq,
+					      const char *bridge, bool on);
+struct nlmsghdr *np_bridge_vlan_msg(void *buf, uint32_t seq, int port_index,
+				    uint16_t vid, bool pvid, bool untagged, bool del);
 /* Adds (or with del, removes) VLAN vid on a bridge port. */
 int np_bridge_vlan(struct np_nl *nl, const char *port, uint16_t vid, bool pvid,
 		   bool untagged, bool del, struct np_err *e);

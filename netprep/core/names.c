@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,4 +86,22 @@ int np_valid_path_component(const char *s, size_t max, const char *what,
 					 "%s \"%s\" may contain only letters, digits, '_', '.' and '-'",
 					 what, np_quote(s, shown, sizeof(shown)));
 	return 0;
+}
+
+#define OWNER_NAME_MAX 200
+
+void np_owner_filename(const char *container_id, const char *ifname,
+		       char *buf, size_t len)
+{
+	if (strlen(container_id) + 1 + strlen(ifname) <= OWNER_NAME_MAX) {
+		snprintf(buf, len, "%s@%s", container_id, ifname);
+		return;
+	}
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (const char *p = container_id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h = (h ^ '@') * 0x100000001b3ULL;
+	for (const char *p = ifname; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	snprintf(buf, len, "h-%016llx", (unsigned long long)h);
 }

@@ -22,4 +22,10 @@ int np_valid_network_name(const char *name, struct np_err *e);
 int np_valid_path_component(const char *s, size_t max, const char *what,
 			    struct np_err *e);
 
+/* A file name for an attachment owner: "<containerID>@<ifname>", or a
+ * hash of it ("h-<16 hex>") when that would be too long for NAME_MAX. The
+ * file itself must still name its owner in full. */
+void np_owner_filename(const char *container_id, const char *ifname,
+		       char *buf, size_t len);
+
 #endif

@@ -1,0 +1,118 @@
+#include "atomic_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int temp_name(const char *name, char *buf, size_t len)
+{
+	return (size_t)snprintf(buf, len, ".%s.tmp", name) >= len ? -ENAMETOOLONG : 0;
+}
+
+int np_atomic_write(int dirfd, const char *name, const void *data, size_t len,
+		    mode_t mode, unsigned int flags, struct np_err *e)
+{
+	char tmp[NAME_MAX + 1];
+	if (temp_name(name, tmp, sizeof(tmp)) < 0)
+		return np_errmsg(e, -ENAMETOOLONG, "file name \"%.40s...\" is too long", name);
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return np_errf(e, -errno, "cannot create %s", tmp);
+	int rc = 0;
+	/* the umask must not decide the mode of state files */
+	if (fchmod(fd, mode) < 0 || write(fd, data, len) != (ssize_t)len)
+		rc = errno ? -errno : -EIO;
+	else if ((flags & NP_ATOMIC_DURABLE) && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlinkat(dirfd, tmp, 0);
+		return np_errf(e, rc, "cannot write %s", name);
+	}
+	if ((flags & NP_ATOMIC_DURABLE) && fsync(dirfd) < 0)
+		return np_errf(e, -errno, "cannot sync the directory of %s", name);
+	return 0;
+}
+
+void np_atomic_cleanup(int dirfd, const char *name)
+{
+	char tmp[NAME_MAX + 1];
+	if (temp_name(name, tmp, sizeof(tmp)) == 0)
+		unlinkat(dirfd, tmp, 0);
+}
+
+int np_file_read(int dirfd, const char *name, size_t max, char **out,
+		 size_t *len, struct np_err *e)
+{
+	*out = NULL;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return np_errf(e, -errno, "cannot open %s%s", name,
+			       errno == ELOOP ? " (it is a symlink, which is not followed)" : "");
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return np_errmsg(e, -EINVAL, "%s is not a regular file", name);
+	}
+	if ((size_t)st.st_size > max) {
+		close(fd);
+		return np_errmsg(e, -EFBIG, "%s is %lld bytes, above the %zu-byte limit", name,
+				 (long long)st.st_size, max);
+	}
+	char *buf = malloc((size_t)st.st_size + 1);
+	size_t n = 0;
+	while (buf && n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (!buf)
+		return np_errmsg(e, -ENOMEM, "%s: out of memory", name);
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int np_dir_open_chain(const char *path, struct np_err *e)
+{
+	if (!path || path[0] != '/')
+		return np_errmsg(e, -EINVAL, "directory \"%s\" must be an absolute path", path ? path : "");
+	char buf[PATH_MAX];
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", path) >= sizeof(buf))
+		return np_errmsg(e, -ENAMETOOLONG, "directory path is too long");
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *save = NULL;
+	for (char *part = strtok_r(buf + 1, "/", &save); fd >= 0 && part;
+	     part = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(part, "..") || !strcmp(part, ".")) {
+			close(fd);
+			return np_errmsg(e, -EINVAL, "directory \"%s\" must not contain \".\" or \"..\"", path);
+		}
+		int next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT) {
+			if (mkdirat(fd, part, 0700) < 0 && errno != EEXIST) {
+				int rc = -errno;
+				close(fd);
+				return np_errf(e, rc, "cannot create %s in %s", part, path);
+			}
+			next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		int rc = -errno;
+		close(fd);
+		if (next < 0)
+			return np_errf(e, rc, "cannot open directory component \"%s\" of %s%s", part, path,
+				       rc == -ELOOP || rc == -ENOTDIR ? " (symlinks are not followed)" : "");
+		fd = next;
+	}
+	return fd;
+}
