@@ -18,6 +18,28 @@
 
 #define LEASE_MAX 512
 
+static bool name_is_ip(const char *name, struct np_ip *ip);
+
+/* Whether the network directory holds any lease file (checked once, when
+ * the index is created). */
+static bool has_leases(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return true; /* unknown: keep scanning */
+	}
+	struct dirent *de;
+	struct np_ip ip;
+	bool any = false;
+	while (!any && (de = readdir(d)))
+		any = name_is_ip(de->d_name, &ip);
+	closedir(d);
+	return any;
+}
+
 int ipam_store_open(struct ipam_store *s, const char *data_dir,
 		    const char *network, struct np_err *e)
 {
@@ -51,7 +73,13 @@ int ipam_store_open(struct ipam_store *s, const char *data_dir,
 			return rc;
 		}
 		s->ownerfd = openat(s->dirfd, IPAM_OWNER_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->ownerfd >= 0 && !has_leases(s->dirfd)) {
+			int m = openat(s->ownerfd, IPAM_INDEXED_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (m >= 0)
+				close(m);
+		}
 	}
+	s->indexed = s->ownerfd >= 0 && faccessat(s->ownerfd, IPAM_INDEXED_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	if (s->ownerfd < 0) {
 		rc = np_errf(e, -errno, "IPAM store %s: cannot open %s", s->path, IPAM_OWNER_DIR);
 		ipam_store_close(s);
@@ -256,7 +284,7 @@ int ipam_store_find(struct ipam_store *s, const struct ipam_owner *o,
 	struct np_ip cand[16];
 	int n = read_index(s, o, cand, 16);
 	if (n == -ENOENT)
-		n = scan_owner(s, o, ips, max);
+		n = s->indexed ? 0 : scan_owner(s, o, ips, max);
 	else if (n >= 0) {
 		/* The index may name an IP whose lease was never written. */
 		int kept = 0;

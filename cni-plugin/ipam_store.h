@@ -11,11 +11,16 @@
 #include "inet.h"
 
 #define IPAM_OWNER_DIR ".mignet-owners"
+/* Present when mignet-ipam created the index over a store without leases:
+ * from then on an owner without an index entry holds nothing. Stores that
+ * host-local filled first keep the (O(n)) scan for unindexed owners. */
+#define IPAM_INDEXED_MARK ".all-indexed"
 
 struct ipam_store {
 	int dirfd;     /* <dataDir>/<network>, O_DIRECTORY */
 	int lockfd;    /* flock(LOCK_EX) held while open */
 	int ownerfd;   /* IPAM_OWNER_DIR inside dirfd */
+	bool indexed;  /* every lease has an owner index entry (no scans) */
 	char path[4096];
 };
 

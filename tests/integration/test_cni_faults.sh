@@ -31,7 +31,7 @@ cni() { # COMMAND CID IFNAME CONF [wrapper...]
 	ip netns exec "$host" env CNI_COMMAND="$cmd" CNI_CONTAINERID="$cid" CNI_NETNS="/run/netns/$ctr" \
 		CNI_IFNAME="$ifn" CNI_PATH=/usr/lib/cni "$@" "$plugin" < "$cf"
 }
-leases() { find "$data/$1" -type f ! -name lock ! -name 'last_reserved_ip.*' 2>/dev/null | wc -l; }
+leases() { find "$data/$1" -type f ! -name lock ! -name 'last_reserved_ip.*' ! -name .all-indexed 2>/dev/null | wc -l; }
 temps()  { find "$data" -name '.*tmp*' 2>/dev/null | wc -l; }
 links()  { ip -n "$ctr" -o link show | grep -vc ': lo:'; }
 

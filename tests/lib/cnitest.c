@@ -103,7 +103,7 @@ int cni_count_leases(const char *dir)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, "lock") ||
-		    !strncmp(de->d_name, "last_reserved_ip.", 17))
+		    !strcmp(de->d_name, ".all-indexed") || !strncmp(de->d_name, "last_reserved_ip.", 17))
 			continue;
 		if (de->d_type == DT_DIR) {
 			char sub[4096];

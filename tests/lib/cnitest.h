@@ -23,7 +23,8 @@ int cni_run(const struct cni_call *c, const char *conf, cJSON **out);
 /* printf-style config builder; the result must be freed. */
 char *cni_conf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Lease and owner-index files under an IPAM store directory (recursive;
- * the lock and round-robin state files do not count). */
+ * the lock, the round-robin state and the all-indexed marker do not
+ * count). */
 int cni_count_leases(const char *dir);
 
 #endif
