@@ -231,6 +231,42 @@ static int resolve_ips(struct cni_conf *c, const struct cni_args_raw *raw,
 	return 0;
 }
 
+/* ---- the VM behind the pod --------------------------------------------- */
+
+static int copy_identity(char *dst, size_t len, const cJSON *v, const char *what,
+			 struct cni_error *ce)
+{
+	char q[NP_QUOTE_MAX];
+	if (!cJSON_IsString(v) || !*v->valuestring)
+		return 0;
+	/* these end up in file names and records: same rules as CNI names */
+	struct np_err e = { 0 };
+	if (strlen(v->valuestring) >= len || np_valid_network_name(v->valuestring, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"%s\" is not a valid name", what,
+				np_quote(v->valuestring, q, sizeof(q)));
+	snprintf(dst, len, "%s", v->valuestring);
+	return 0;
+}
+
+static int resolve_vm(struct cni_conf *c, const cJSON *args_cni, struct cni_error *ce)
+{
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(c->runtime, "io.kubernetes.cri.pod-annotations");
+	if (ann && !cJSON_IsObject(ann))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+				"runtimeConfig: \"io.kubernetes.cri.pod-annotations\" must be an object");
+	if (copy_identity(c->vm.name, sizeof(c->vm.name), cJSON_GetObjectItemCaseSensitive(ann, "kubevirt.io/domain"),
+			  "pod annotation kubevirt.io/domain", ce) < 0)
+		return -1;
+	const cJSON *uid = cJSON_GetObjectItemCaseSensitive(args_cni, "vmiUID");
+	if (!uid)
+		uid = cJSON_GetObjectItemCaseSensitive(ann, "mignet.io/vmi-uid");
+	if (copy_identity(c->vm.uid, sizeof(c->vm.uid), uid, "VMI UID", ce) < 0)
+		return -1;
+	if (c->vm.name[0])
+		snprintf(c->vm.namespace_, sizeof(c->vm.namespace_), "%s", c->pod.namespace_);
+	return 0;
+}
+
 /* ---- the whole config -------------------------------------------------- */
 
 static int check_version(struct cni_conf *c, enum cni_cmd cmd, struct cni_error *ce)
@@ -303,8 +339,13 @@ int cni_conf_parse(const char *json, size_t len, const struct cni_env *env,
 	const cJSON *args_cni = cJSON_IsObject(args) ? cJSON_GetObjectItemCaseSensitive(args, "cni") : NULL;
 	if (args_cni && !cJSON_IsObject(args_cni))
 		args_cni = NULL; /* args is optional metadata: ignore what we do not understand */
-	if (resolve_mac(c, &raw, args_cni, ce) < 0 || resolve_ips(c, &raw, args_cni, ce) < 0)
+	if (resolve_mac(c, &raw, args_cni, ce) < 0 || resolve_ips(c, &raw, args_cni, ce) < 0 ||
+	    resolve_vm(c, args_cni, ce) < 0)
 		return -1;
+	if (cni_json_str(c->root, "config", "logFile", false, &c->log_file, ce) < 0)
+		return -1;
+	if (c->log_file && c->log_file[0] != '/')
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "config \"logFile\" must be an absolute path");
 	return 0;
 }
 

@@ -20,6 +20,16 @@ struct cni_pod {
 	char infra_container_id[128];
 };
 
+/* The VM behind a virt-launcher pod: namespace from K8S_POD_NAMESPACE, name
+ * from the pod annotation kubevirt.io/domain (io.kubernetes.cri.pod-
+ * annotations capability), UID from args.cni.vmiUID or the annotation
+ * mignet.io/vmi-uid. Empty name: not a VM pod. */
+struct cni_vm {
+	char namespace_[254];
+	char name[254];
+	char uid[64];
+};
+
 struct cni_conf {
 	cJSON *root;                 /* owns every cJSON pointer below */
 	const char *version;
@@ -39,6 +49,8 @@ struct cni_conf {
 	const char *ips_source;
 	const char *device_id;       /* runtimeConfig.deviceID (SR-IOV) */
 	struct cni_pod pod;
+	struct cni_vm vm;
+	const char *log_file;        /* "logFile": append logs here, not stderr */
 	bool ignore_unknown_args;
 };
 

@@ -2,9 +2,11 @@
  * mignet-sriov and mignet-ipam; the kind comes from the config's "type".
  * stdout carries only the result or the error object. */
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipam.h"
@@ -143,9 +145,38 @@ out:
 	return rc;
 }
 
+/* One line per command: to the configured logFile (appended, never through
+ * a symlink) or to stderr. stdout is reserved for the result. */
+static void log_line(const struct cni_conf *conf, const struct cni_env *env,
+		     const char *cmd, const struct cni_error *ce)
+{
+	FILE *f = stderr;
+	int fd = -1;
+	if (conf && conf->log_file) {
+		fd = open(conf->log_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			f = fdopen(fd, "a");
+		if (!f) {
+			f = stderr;
+			if (fd >= 0)
+				close(fd);
+			fd = -1;
+		}
+	}
+	char ts[32];
+	time_t now = time(NULL);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	fprintf(f, "%s mignet-cni %s %s/%s: %s\n", ts, cmd,
+		env && env->container_id ? env->container_id : "-",
+		env && env->ifname ? env->ifname : "-",
+		ce && ce->code ? ce->msg : "ok");
+	if (f != stderr)
+		fclose(f);
+}
+
 int main(void)
 {
-	struct cni_env env;
+	struct cni_env env = { 0 };
 	struct cni_error ce = { 0 };
 	const char *cmd = getenv("CNI_COMMAND");
 	if (!cmd || !*cmd) {
@@ -170,10 +201,10 @@ int main(void)
 	else if (cni_env_load(&env, env_get, &ce) == 0 &&
 		 cni_conf_parse(in, len, &env, &conf, &ce) == 0)
 		rc = run(&env, &conf, in, &ce);
-	if (rc < 0) {
+	if (rc < 0)
 		cni_print_error(conf.version, &ce);
-		fprintf(stderr, "mignet-cni %s: %s\n", cmd, ce.msg);
-	}
+	if (rc < 0 || conf.log_file)
+		log_line(conf.root ? &conf : NULL, &env, cmd, rc < 0 ? &ce : NULL);
 	cni_conf_free(&conf);
 	free(in);
 	return rc < 0 ? 1 : 0;

@@ -636,6 +636,38 @@ static void test_bridge_vlan(void **state)
 	free(conf);
 }
 
+static void test_log_file_and_vm_identity(void **state)
+{
+	(void)state;
+	char *log = cni_conf("%s/cni.log", datadir);
+	char *conf = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"lg\",\"type\":\"mignet-macvlan\",\"master\":\"up0\","
+			      "\"logFile\":\"%s\",\"capabilities\":{\"io.kubernetes.cri.pod-annotations\":true},"
+			      "\"runtimeConfig\":{\"io.kubernetes.cri.pod-annotations\":{\"kubevirt.io/domain\":\"vm-a\"}}}", log);
+	struct cni_call c = call("ADD", "lg1", "net1");
+	c.args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a-x";
+	cJSON *out;
+	assert_int_equal(cni_run(&c, conf, &out), 0);
+	cJSON_Delete(out);
+	c.command = "DEL";
+	assert_int_equal(cni_run(&c, conf, NULL), 0);
+	assert_int_equal(nst_sh("grep -q 'mignet-cni ADD lg1/net1: ok' %1$s && grep -q 'mignet-cni DEL lg1/net1: ok' %1$s", log), 0);
+	free(conf);
+	/* errors go there too, not only to stderr */
+	conf = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"lg\",\"type\":\"mignet-macvlan\",\"master\":\"nope0\",\"logFile\":\"%s\"}", log);
+	c.command = "ADD";
+	assert_int_equal(cni_run(&c, conf, &out), 1);
+	cJSON_Delete(out);
+	assert_int_equal(nst_sh("grep -q 'ADD lg1/net1: macvlan master \"nope0\" not found' %s", log), 0);
+	free(conf);
+	/* a hostile VM name in the annotations is refused */
+	conf = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"lg\",\"type\":\"mignet-macvlan\",\"master\":\"up0\","
+			"\"runtimeConfig\":{\"io.kubernetes.cri.pod-annotations\":{\"kubevirt.io/domain\":\"../../x\"}}}");
+	assert_error(cni_run(&c, conf, &out), out, 7, "pod annotation kubevirt.io/domain \"../../x\" is not a valid name");
+	cJSON_Delete(out);
+	free(conf);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_mignet_ipam_under_reference_macvlan),
 		cmocka_unit_test(test_sriov_without_hardware),
 		cmocka_unit_test(test_bridge_vlan),
+		cmocka_unit_test(test_log_file_and_vm_identity),
 	};
 	return cmocka_run_group_tests_name("CNI plugin", tests, setup, teardown);
 }
