@@ -42,13 +42,15 @@ endif
 
 CORE_SRC    := $(wildcard netprep/core/*.c)
 NETPREP_SRC := $(filter-out netprep/main.c,$(wildcard netprep/*.c))
-VIFCACHE_SRC:= $(wildcard vifcache/*.c)
+VIFCACHE_SRC:= $(filter-out vifcache/main.c vifcache/cmd_%.c,$(wildcard vifcache/*.c))
+VIFCACHE_CLI:= vifcache/main.c $(wildcard vifcache/cmd_*.c)
 CNI_SRC     := $(wildcard cni-plugin/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_LIB := $(BUILD)/libnpcore.a
 NETPREP_LIB := $(BUILD)/libnetprep.a
+VIFCACHE_LIB := $(BUILD)/libvifcache.a
 NETPREP  := $(BUILD)/netprep
 VIFCACHE := $(BUILD)/vifcache
 CNI      := $(BUILD)/mignet-cni
@@ -81,21 +83,25 @@ $(NETPREP_LIB): $(call obj,$(NETPREP_SRC))
 $(NETPREP): $(call obj,netprep/main.c) $(NETPREP_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(VIFCACHE): $(call obj,$(VIFCACHE_SRC)) $(CORE_LIB)
+$(VIFCACHE_LIB): $(call obj,$(VIFCACHE_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(VIFCACHE): $(call obj,$(VIFCACHE_CLI)) $(VIFCACHE_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(CNI): $(call obj,$(CNI_SRC)) $(CORE_LIB)
+$(CNI): $(call obj,$(CNI_SRC)) $(VIFCACHE_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # One binary; the kind comes from the config's "type", the name is cosmetic.
 $(addprefix $(BUILD)/,$(CNI_NAMES)): $(CNI)
 	ln -sf mignet-cni $@
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(CORE_LIB)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) $(TEST_LIBS)
 
-$(BUILD)/tests/integration/%: tests/integration/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(CORE_LIB)
+$(BUILD)/tests/integration/%: tests/integration/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) $(TEST_LIBS)
 

@@ -17,6 +17,13 @@ static int temp_name(const char *name, char *buf, size_t len)
 int np_atomic_write(int dirfd, const char *name, const void *data, size_t len,
 		    mode_t mode, unsigned int flags, struct np_err *e)
 {
+	return np_atomic_write_as(dirfd, name, data, len, mode, (uid_t)-1, (gid_t)-1, flags, e);
+}
+
+int np_atomic_write_as(int dirfd, const char *name, const void *data, size_t len,
+		       mode_t mode, uid_t uid, gid_t gid, unsigned int flags,
+		       struct np_err *e)
+{
 	char tmp[NAME_MAX + 1];
 	if (temp_name(name, tmp, sizeof(tmp)) < 0)
 		return np_errmsg(e, -ENAMETOOLONG, "file name \"%.40s...\" is too long", name);
@@ -25,7 +32,9 @@ int np_atomic_write(int dirfd, const char *name, const void *data, size_t len,
 		return np_errf(e, -errno, "cannot create %s", tmp);
 	int rc = 0;
 	/* the umask must not decide the mode of state files */
-	if (fchmod(fd, mode) < 0 || write(fd, data, len) != (ssize_t)len)
+	errno = 0;
+	if (fchmod(fd, mode) < 0 || write(fd, data, len) != (ssize_t)len ||
+	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0))
 		rc = errno ? -errno : -EIO;
 	else if ((flags & NP_ATOMIC_DURABLE) && fsync(fd) < 0)
 		rc = -errno;

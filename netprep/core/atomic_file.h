@@ -17,6 +17,11 @@
  * mix. */
 int np_atomic_write(int dirfd, const char *name, const void *data, size_t len,
 		    mode_t mode, unsigned int flags, struct np_err *e);
+/* Same, and the file is owned by uid:gid ((uid_t)-1 / (gid_t)-1: unchanged)
+ * before it becomes visible. */
+int np_atomic_write_as(int dirfd, const char *name, const void *data, size_t len,
+		       mode_t mode, uid_t uid, gid_t gid, unsigned int flags,
+		       struct np_err *e);
 /* Removes the temp file a killed writer of name may have left. */
 void np_atomic_cleanup(int dirfd, const char *name);
 /* Reads dirfd/name (regular file, no symlink) into a new NUL-terminated

@@ -1,0 +1,337 @@
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomic_file.h"
+#include "kubevirt.h"
+#include "names.h"
+
+int vc_store_open(struct vc_store *s, const char *root, bool write, struct np_err *e)
+{
+	memset(s, 0, sizeof(*s));
+	s->rootfd = s->lockfd = -1;
+	s->kubevirt_uid = VC_KUBEVIRT_UID;
+	s->kubevirt_gid = VC_KUBEVIRT_GID;
+	if (!root)
+		root = VC_DEFAULT_ROOT;
+	if ((size_t)snprintf(s->root, sizeof(s->root), "%s", root) >= sizeof(s->root))
+		return np_errmsg(e, -ENAMETOOLONG, "cache root is too long");
+	if (write) {
+		s->rootfd = np_dir_open_chain(root, e);
+	} else {
+		/* readers never create anything; a missing root is an empty cache */
+		s->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (s->rootfd < 0 && errno == ENOENT)
+			return 0; /* rootfd -1: an empty cache */
+		if (s->rootfd < 0)
+			return np_errf(e, -errno, "cache root %s%s", root,
+				       errno == ELOOP || errno == ENOTDIR ? " is a symlink or not a directory" : "");
+	}
+	if (s->rootfd < 0)
+		return np_errmsg(e, s->rootfd, "cache root %s: %s", root, e ? e->msg : "");
+	if (!write)
+		return 0;
+	s->lockfd = openat(s->rootfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (s->lockfd < 0) {
+		int rc = np_errf(e, -errno, "cache root %s: cannot open .lock", root);
+		vc_store_close(s);
+		return rc;
+	}
+	while (flock(s->lockfd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			int rc = np_errf(e, -errno, "cache root %s: cannot take the lock", root);
+			vc_store_close(s);
+			return rc;
+		}
+	return 0;
+}
+
+void vc_store_close(struct vc_store *s)
+{
+	if (s->lockfd >= 0)
+		close(s->lockfd);
+	if (s->rootfd >= 0)
+		close(s->rootfd);
+	s->lockfd = s->rootfd = -1;
+}
+
+static int check_names(const char *ns, const char *vm, const char *iface, struct np_err *e)
+{
+	int rc;
+	if ((rc = np_valid_network_name(ns, e)) < 0 || (rc = np_valid_network_name(vm, e)) < 0)
+		return np_errmsg(e, rc, "cache key: %s", e ? e->msg : "");
+	if ((rc = np_valid_ifname(iface, "pod interface", e)) < 0)
+		return rc;
+	return 0;
+}
+
+/* The <ns>/<vm> directory, created when create is set. */
+static int vm_dir(struct vc_store *s, const char *ns, const char *vm, bool create,
+		  struct np_err *e)
+{
+	const char *parts[2] = { ns, vm };
+	int fd = s->rootfd;
+	if (fd < 0)
+		return -ENOENT;
+	for (int i = 0; i < 2; i++) {
+		int next = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, parts[i], 0755) < 0 && errno != EEXIST) {
+				next = -errno;
+				if (fd != s->rootfd)
+					close(fd);
+				return np_errf(e, next, "cache: cannot create %s/%s", ns, i ? vm : "");
+			}
+			next = openat(fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		int err = errno;
+		if (fd != s->rootfd)
+			close(fd);
+		if (next < 0)
+			return err == ENOENT ? -ENOENT :
+			       np_errf(e, -err, "cache: cannot open %s/%s%s", ns, i ? vm : "",
+				       err == ELOOP || err == ENOTDIR ? " (symlinks are not followed)" : "");
+		fd = next;
+	}
+	return fd;
+}
+
+static void record_name(const char *iface, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s.json", iface);
+}
+
+int vc_store_write(struct vc_store *s, const struct vc_record *r, struct np_err *e)
+{
+	int rc = vc_record_validate(r, e);
+	if (rc < 0)
+		return rc;
+	int dfd = vm_dir(s, r->ns, r->vm, true, e);
+	if (dfd < 0)
+		return dfd;
+	char *txt = vc_record_format(r), name[32];
+	record_name(r->pod_iface, name, sizeof(name));
+	rc = txt ? np_atomic_write(dfd, name, txt, strlen(txt), 0600, NP_ATOMIC_DURABLE, e) : -ENOMEM;
+	if (rc < 0)
+		np_errmsg(e, rc, "cache: %s/%s/%s: %s", r->ns, r->vm, name, e ? e->msg : "");
+	free(txt);
+	close(dfd);
+	return rc;
+}
+
+int vc_store_write_kubevirt(struct vc_store *s, const struct vc_record *r, struct np_err *e)
+{
+	int rc = vc_record_validate(r, e);
+	if (rc < 0)
+		return rc;
+	int dfd = vm_dir(s, r->ns, r->vm, true, e);
+	if (dfd < 0)
+		return dfd;
+	char *txt = vc_kubevirt_format(r), name[48];
+	vc_kubevirt_filename(r->pod_iface, name, sizeof(name));
+	rc = txt ? np_atomic_write_as(dfd, name, txt, strlen(txt), VC_KUBEVIRT_MODE,
+				      s->kubevirt_uid, s->kubevirt_gid, NP_ATOMIC_DURABLE, e) : -ENOMEM;
+	free(txt);
+	close(dfd);
+	return rc;
+}
+
+static int read_file(struct vc_store *s, const char *ns, const char *vm, const char *name,
+		     size_t max, char **txt, size_t *len, struct np_err *e)
+{
+	int dfd = vm_dir(s, ns, vm, false, e);
+	if (dfd < 0)
+		return dfd;
+	struct np_err fe = { 0 };
+	int rc = np_file_read(dfd, name, max, txt, len, &fe);
+	close(dfd);
+	if (rc == -ENOENT)
+		return rc;
+	if (rc < 0)
+		return np_errmsg(e, rc, "cache: %s/%s/%s", ns, vm, fe.msg);
+	return 0;
+}
+
+/* Reads <dfd>/<iface>.json and checks that it belongs where it lies. */
+static int read_record_at(int dfd, const char *ns, const char *vm, const char *pod_iface,
+			  struct vc_record *r, struct np_err *e)
+{
+	char name[32], *txt;
+	size_t len;
+	struct np_err fe = { 0 };
+	record_name(pod_iface, name, sizeof(name));
+	int rc = np_file_read(dfd, name, VC_RECORD_MAX, &txt, &len, &fe);
+	if (rc == -ENOENT)
+		return rc;
+	if (rc < 0)
+		return np_errmsg(e, rc, "cache: %s/%s/%s", ns, vm, fe.msg);
+	rc = vc_record_parse(txt, len, r, &fe);
+	free(txt);
+	if (rc < 0)
+		return np_errmsg(e, rc, "cache: %s/%s/%s: %s", ns, vm, name, fe.msg);
+	if (strcmp(r->ns, ns) || strcmp(r->vm, vm) || strcmp(r->pod_iface, pod_iface))
+		return np_errmsg(e, -EINVAL, "cache: %s/%s/%s names %s/%s/%s inside: refusing it", ns, vm,
+				 name, r->ns, r->vm, r->pod_iface);
+	return 0;
+}
+
+int vc_store_read(struct vc_store *s, const char *ns, const char *vm,
+		  const char *pod_iface, struct vc_record *r, struct np_err *e)
+{
+	int rc = check_names(ns, vm, pod_iface, e);
+	if (rc < 0)
+		return rc;
+	int dfd = vm_dir(s, ns, vm, false, e);
+	if (dfd < 0)
+		return dfd;
+	rc = read_record_at(dfd, ns, vm, pod_iface, r, e);
+	close(dfd);
+	return rc;
+}
+
+int vc_store_read_kubevirt(struct vc_store *s, const char *ns, const char *vm,
+			   const char *pod_iface, struct vc_record *r, struct np_err *e)
+{
+	int rc = check_names(ns, vm, pod_iface, e);
+	if (rc < 0)
+		return rc;
+	char name[48], *txt;
+	size_t len;
+	bool disabled;
+	vc_kubevirt_filename(pod_iface, name, sizeof(name));
+	rc = read_file(s, ns, vm, name, VC_KUBEVIRT_MAX, &txt, &len, e);
+	if (rc < 0)
+		return rc;
+	rc = vc_kubevirt_parse(txt, len, r, &disabled, e);
+	free(txt);
+	return rc;
+}
+
+int vc_store_remove(struct vc_store *s, const char *ns, const char *vm,
+		    const char *pod_iface, struct np_err *e)
+{
+	int rc = check_names(ns, vm, pod_iface, e);
+	if (rc < 0)
+		return rc;
+	int dfd = vm_dir(s, ns, vm, false, e);
+	if (dfd == -ENOENT)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	char name[48];
+	record_name(pod_iface, name, sizeof(name));
+	rc = unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	np_atomic_cleanup(dfd, name);
+	vc_kubevirt_filename(pod_iface, name, sizeof(name));
+	if (rc == 0 && unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+		rc = -errno;
+	np_atomic_cleanup(dfd, name);
+	close(dfd);
+	if (rc < 0)
+		return np_errf(e, rc, "cache: cannot remove %s/%s/%s", ns, vm, pod_iface);
+	/* empty VM and namespace directories go too (ignore ENOTEMPTY) */
+	int nfd = openat(s->rootfd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd >= 0) {
+		unlinkat(nfd, vm, AT_REMOVEDIR);
+		close(nfd);
+		unlinkat(s->rootfd, ns, AT_REMOVEDIR);
+	}
+	return 0;
+}
+
+static DIR *open_subdir(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0)
+		close(fd);
+	return d;
+}
+
+static bool record_file(const char *name, char *iface, size_t len)
+{
+	size_t n = strlen(name);
+	if (name[0] == '.' || n < 6 || strcmp(name + n - 5, ".json") || !strncmp(name, "vif-cache-", 10) ||
+	    n - 5 >= len)
+		return false;
+	memcpy(iface, name, n - 5);
+	iface[n - 5] = '\0';
+	return np_valid_ifname(iface, "pod interface", NULL) == 0;
+}
+
+static int walk_vm(struct vc_store *s, const char *ns, const char *vm,
+		   int (*cb)(const struct vc_entry *, void *), void *arg)
+{
+	int nfd = openat(s->rootfd, ns, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd < 0)
+		return 0;
+	DIR *d = open_subdir(nfd, vm);
+	close(nfd);
+	if (!d)
+		return 0;
+	struct dirent *de;
+	int rc = 0;
+	while (rc >= 0 && (de = readdir(d))) {
+		char iface[IFNAMSIZ], kv[48];
+		if (!record_file(de->d_name, iface, sizeof(iface)))
+			continue;
+		struct vc_record r;
+		struct np_err err = { 0 };
+		int rr = read_record_at(dirfd(d), ns, vm, iface, &r, &err);
+		vc_kubevirt_filename(iface, kv, sizeof(kv));
+		struct vc_entry en = {
+			.ns = ns, .vm = vm, .pod_iface = iface, .r = rr == 0 ? &r : NULL, .err = &err,
+			.has_kubevirt = faccessat(dirfd(d), kv, F_OK, AT_SYMLINK_NOFOLLOW) == 0,
+		};
+		rc = cb(&en, arg);
+	}
+	closedir(d);
+	return rc;
+}
+
+int vc_store_walk(struct vc_store *s, const char *ns, const char *vm,
+		  int (*cb)(const struct vc_entry *en, void *arg), void *arg,
+		  struct np_err *e)
+{
+	if ((ns && np_valid_network_name(ns, e) < 0) || (vm && np_valid_network_name(vm, e) < 0))
+		return -EINVAL;
+	if (s->rootfd < 0)
+		return 0;
+	int rootdup = fcntl(s->rootfd, F_DUPFD_CLOEXEC, 0);
+	DIR *root = rootdup >= 0 ? fdopendir(rootdup) : NULL;
+	if (!root) {
+		if (rootdup >= 0)
+			close(rootdup);
+		return np_errf(e, -errno, "cache root %s: cannot list", s->root);
+	}
+	rewinddir(root);
+	struct dirent *nde;
+	int rc = 0;
+	while (rc >= 0 && (nde = readdir(root))) {
+		if (nde->d_name[0] == '.' || np_valid_network_name(nde->d_name, NULL) < 0 ||
+		    (ns && strcmp(ns, nde->d_name)))
+			continue;
+		DIR *nsd = open_subdir(s->rootfd, nde->d_name);
+		if (!nsd)
+			continue;
+		struct dirent *vde;
+		while (rc >= 0 && (vde = readdir(nsd))) {
+			if (vde->d_name[0] == '.' || np_valid_network_name(vde->d_name, NULL) < 0 ||
+			    (vm && strcmp(vm, vde->d_name)))
+				continue;
+			rc = walk_vm(s, nde->d_name, vde->d_name, cb, arg);
+		}
+		closedir(nsd);
+	}
+	closedir(root);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,60 @@
+/* The vif-cache store: <root>/<namespace>/<vm>/<podiface>.json (mignet's
+ * record, mode 0600) and, for bridge binding, vif-cache-<podiface>.json
+ * beside it (KubeVirt's encoding, mode 0604, owned by the qemu user).
+ * No symlink is followed anywhere, names are validated before they become
+ * path components, writers hold <root>/.lock, and every write is atomic
+ * and durable (temp file, fsync, rename, fsync of the directory), so a
+ * reader sees the old or the new record and a crash never leaves a torn
+ * one. */
+#ifndef MIGNET_VC_STORE_H
+#define MIGNET_VC_STORE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "record.h"
+
+#define VC_DEFAULT_ROOT "/run/mignet/vifcache"
+
+struct vc_store {
+	int rootfd;
+	int lockfd;     /* -1 unless opened for writing */
+	char root[4096];
+	uid_t kubevirt_uid;
+	gid_t kubevirt_gid;
+};
+
+/* write: create the root if missing and take the writer lock. Readers
+ * see a missing root as an empty cache. */
+int vc_store_open(struct vc_store *s, const char *root, bool write, struct np_err *e);
+void vc_store_close(struct vc_store *s);
+
+int vc_store_write(struct vc_store *s, const struct vc_record *r, struct np_err *e);
+int vc_store_write_kubevirt(struct vc_store *s, const struct vc_record *r, struct np_err *e);
+/* -ENOENT: no record; -EBADMSG/-EINVAL/-EFBIG: torn, garbage or hostile
+ * content (the message says which). */
+int vc_store_read(struct vc_store *s, const char *ns, const char *vm,
+		  const char *pod_iface, struct vc_record *r, struct np_err *e);
+/* Reads the KubeVirt file into r's MAC/IP/gateway/routes. */
+int vc_store_read_kubevirt(struct vc_store *s, const char *ns, const char *vm,
+			   const char *pod_iface, struct vc_record *r, struct np_err *e);
+/* Removes the record and its KubeVirt file; 0 if there was nothing. */
+int vc_store_remove(struct vc_store *s, const char *ns, const char *vm,
+		    const char *pod_iface, struct np_err *e);
+
+/* One entry of a walk: r is NULL when the file could not be parsed (then
+ * err says why). */
+struct vc_entry {
+	const char *ns, *vm, *pod_iface;
+	const struct vc_record *r;
+	const struct np_err *err;
+	bool has_kubevirt;
+};
+
+/* Walks every record (ns and vm may be NULL to mean all); a negative
+ * return from cb stops the walk. */
+int vc_store_walk(struct vc_store *s, const char *ns, const char *vm,
+		  int (*cb)(const struct vc_entry *en, void *arg), void *arg,
+		  struct np_err *e);
+
+#endif
