@@ -10,14 +10,43 @@ static bool builtin(const struct cni_conf *c)
 	return !strcmp(c->ipam_type, MIGNET_IPAM_TYPE);
 }
 
+/* IPs that did not come from the delegate's own input (a vif-cache record)
+ * are passed to it as runtimeConfig.ips, which IPAM plugins honour as
+ * requested addresses. Returns a new string, or NULL to use stdin as is. */
+static char *delegate_input(const struct cni_conf *c)
+{
+	if (!c->n_ips || !c->ips_source || strcmp(c->ips_source, "vif-cache record"))
+		return NULL;
+	cJSON *root = cJSON_Duplicate(c->root, 1);
+	cJSON *rt = cJSON_GetObjectItemCaseSensitive(root, "runtimeConfig");
+	if (!cJSON_IsObject(rt)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(root, "runtimeConfig");
+		rt = cJSON_AddObjectToObject(root, "runtimeConfig");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(rt, "ips");
+	cJSON *ips = cJSON_AddArrayToObject(rt, "ips");
+	char buf[NP_PREFIX_STRLEN];
+	for (int i = 0; i < c->n_ips; i++)
+		cJSON_AddItemToArray(ips, cJSON_CreateString(np_prefix_str(&c->ips[i], buf, sizeof(buf))));
+	char *s = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return s;
+}
+
 int cni_ipam_add(const struct cni_conf *c, const struct cni_env *env,
 		 const char *stdin_json, struct cni_result *out, struct cni_error *ce)
 {
 	if (builtin(c))
 		return ipam_local_add(c, env, out, ce);
 	cJSON *j = NULL;
-	if (cni_exec_plugin(c->ipam_type, "ADD", env, stdin_json, &j, ce) < 0)
+	char *input = delegate_input(c);
+	if (input)
+		stdin_json = input;
+	int erc = cni_exec_plugin(c->ipam_type, "ADD", env, stdin_json, &j, ce);
+	if (erc < 0) {
+		cJSON_free(input);
 		return -1;
+	}
 	int rc = cni_result_parse(j, out, ce);
 	cJSON_Delete(j);
 	if (rc == 0 && out->n_ips == 0)
@@ -27,6 +56,7 @@ int cni_ipam_add(const struct cni_conf *c, const struct cni_env *env,
 		struct cni_error ignore = { 0 };
 		cni_exec_plugin(c->ipam_type, "DEL", env, stdin_json, NULL, &ignore);
 	}
+	cJSON_free(input);
 	return rc;
 }
 

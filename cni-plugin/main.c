@@ -12,6 +12,7 @@
 #include "ipam.h"
 #include "kind.h"
 #include "skel.h"
+#include "vifhook.h"
 
 static const struct cni_kind *const kinds[] = { &kind_macvlan, &kind_bridge, &kind_sriov, &kind_ipam };
 
@@ -109,7 +110,15 @@ static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 	cni_result_init(&prev);
 	switch (env->cmd) {
 	case CNI_ADD:
-		rc = kind->add(&ctx, &res, ce);
+		rc = vifhook_reattach(conf, env, ce);
+		if (rc == 0)
+			rc = kind->add(&ctx, &res, ce);
+		if (rc == 0 && vifhook_record(conf, env, &res, ce) < 0) {
+			/* the record is part of the ADD: undo the attachment */
+			struct cni_error ignore = { 0 };
+			kind->del(&ctx, &ignore);
+			rc = -1;
+		}
 		if (rc == 0) {
 			cJSON *o = cni_result_json(&res, conf->version);
 			print_json(o);
@@ -118,6 +127,8 @@ static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 		break;
 	case CNI_DEL:
 		rc = kind->del(&ctx, ce);
+		if (rc == 0)
+			rc = vifhook_forget(conf, env, ce);
 		break;
 	case CNI_CHECK:
 		if (!conf->prev_result) {
@@ -133,6 +144,8 @@ static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 		break;
 	case CNI_GC:
 		rc = conf->ipam_type ? cni_ipam_gc(conf, env, in, ce) : 0;
+		if (rc == 0)
+			rc = vifhook_gc(conf, ce);
 		break;
 	case CNI_VERSION:
 		rc = 0;

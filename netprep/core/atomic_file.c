@@ -1,8 +1,11 @@
+#define _GNU_SOURCE
 #include "atomic_file.h"
 
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,14 @@ int np_atomic_write(int dirfd, const char *name, const void *data, size_t len,
 	return np_atomic_write_as(dirfd, name, data, len, mode, (uid_t)-1, (gid_t)-1, flags, e);
 }
 
+/* The data goes into an unnamed O_TMPFILE inode first and gets the temp
+ * name only once complete, so a writer killed at any point leaves either no
+ * temp file or a whole one; the rename then replaces the target at once. */
+static int open_unnamed(int dirfd, mode_t mode)
+{
+	return openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+}
+
 int np_atomic_write_as(int dirfd, const char *name, const void *data, size_t len,
 		       mode_t mode, uid_t uid, gid_t gid, unsigned int flags,
 		       struct np_err *e)
@@ -27,17 +38,27 @@ int np_atomic_write_as(int dirfd, const char *name, const void *data, size_t len
 	char tmp[NAME_MAX + 1];
 	if (temp_name(name, tmp, sizeof(tmp)) < 0)
 		return np_errmsg(e, -ENAMETOOLONG, "file name \"%.40s...\" is too long", name);
-	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	int fd = open_unnamed(dirfd, mode);
+	bool unnamed = fd >= 0;
+	if (!unnamed) /* filesystems without O_TMPFILE */
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return np_errf(e, -errno, "cannot create %s", tmp);
+		return np_errf(e, -errno, "cannot create a temp file for %s", name);
 	int rc = 0;
-	/* the umask must not decide the mode of state files */
 	errno = 0;
+	/* the umask must not decide the mode of state files */
 	if (fchmod(fd, mode) < 0 || write(fd, data, len) != (ssize_t)len ||
 	    ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0))
 		rc = errno ? -errno : -EIO;
 	else if ((flags & NP_ATOMIC_DURABLE) && fsync(fd) < 0)
 		rc = -errno;
+	if (rc == 0 && unnamed) {
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		unlinkat(dirfd, tmp, 0); /* a whole one left by a killed writer */
+		if (linkat(AT_FDCWD, proc, dirfd, tmp, AT_SYMLINK_FOLLOW) < 0)
+			rc = -errno;
+	}
 	close(fd);
 	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		rc = -errno;
