@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include "atomic_file.h"
 
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
