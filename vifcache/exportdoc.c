@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "exportdoc.h"
 
 #include <errno.h>
@@ -26,6 +27,8 @@ int vc_export_parse(const char *text, size_t len, struct vc_record **out, struct
 	*out = NULL;
 	if (len > VC_EXPORT_MAX)
 		return np_errmsg(e, -EFBIG, "export document is %zu bytes, above the %d-byte limit", len, VC_EXPORT_MAX);
+	if (memmem(text, len, "\\u0000", 6))
+		return np_errmsg(e, -EINVAL, "export document contains an escaped NUL character");
 	cJSON *doc = cJSON_ParseWithLength(text, len);
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(doc, "mignetVifcacheExport");
 	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(doc, "namespace");

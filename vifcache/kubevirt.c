@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "kubevirt.h"
 
 #include <errno.h>
@@ -182,6 +183,8 @@ int vc_kubevirt_parse(const char *text, size_t len, struct vc_record *r,
 {
 	if (len > VC_KUBEVIRT_MAX)
 		return np_errmsg(e, -EFBIG, "vif-cache file is %zu bytes, above the %d-byte limit", len, VC_KUBEVIRT_MAX);
+	if (memmem(text, len, "\\u0000", 6))
+		return np_errmsg(e, -EINVAL, "vif-cache file contains an escaped NUL character");
 	cJSON *j = cJSON_ParseWithLength(text, len);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);

@@ -348,6 +348,10 @@ int vc_record_parse(const char *text, size_t len, struct vc_record *r, struct np
 {
 	if (len > VC_RECORD_MAX)
 		return np_errmsg(e, -EFBIG, "record is %zu bytes, above the %d-byte limit", len, VC_RECORD_MAX);
+	/* cJSON keeps strings NUL-terminated: an escaped NUL would cut a name
+	 * short and make "a\u0000/../x" look like "a" */
+	if (memmem(text, len, "\\u0000", 6))
+		return np_errmsg(e, -EINVAL, "record contains an escaped NUL character");
 	cJSON *j = cJSON_ParseWithLength(text, len);
 	if (!j)
 		return np_errmsg(e, -EBADMSG, "record is not valid JSON (torn or garbage)");

@@ -1,0 +1,353 @@
+/* vif-cache formats: KubeVirt's encoding against golden files in both
+ * directions, mignet's record round trip, and hostile content. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "base64.h"
+#include "domainxml.h"
+#include "exportdoc.h"
+#include "kubevirt.h"
+#include "record.h"
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "tests/golden/%s", name);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+static void base_record(struct vc_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->schema = VC_SCHEMA;
+	strcpy(r->ns, "prod");
+	strcpy(r->vm, "vm-a");
+	strcpy(r->uid, "8e1c7f2a-1111-4222-8333-944455556666");
+	strcpy(r->network, "vlan-13-net");
+	strcpy(r->pod_iface, "pod16477688c0e");
+	r->binding = VC_BRIDGE;
+	r->state = VC_FINISHED;
+	r->created = r->updated = 1795300000;
+}
+
+static void test_base64(void **state)
+{
+	(void)state;
+	char out[64];
+	uint8_t back[16];
+	const uint8_t mac[6] = { 0x02, 0x42, 0x0a, 0xf4, 0x01, 0x05 };
+	vc_base64_encode(mac, 6, out);
+	assert_string_equal(out, "AkIK9AEF");
+	const uint8_t m24[4] = { 0xff, 0xff, 0xff, 0 };
+	vc_base64_encode(m24, 4, out);
+	assert_string_equal(out, "////AA==");
+	assert_int_equal(vc_base64_decode("////AA==", back, sizeof(back)), 4);
+	assert_memory_equal(back, m24, 4);
+	static const char *const bad[] = { "////AA=", "///*AA==", "//=/AA==", "AA==AA==", "A===" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		assert_int_equal(vc_base64_decode(bad[i], back, sizeof(back)), -1);
+	assert_int_equal(vc_base64_decode("AAAAAAAAAAAAAAAAAAAAAAAA", back, 16), -1); /* 18 bytes > max */
+}
+
+static void test_kubevirt_golden_write(void **state)
+{
+	(void)state;
+	struct vc_record r;
+	base_record(&r);
+	r.has_mac = true;
+	const uint8_t mac[6] = { 0x02, 0x42, 0x0a, 0xf4, 0x01, 0x05 };
+	memcpy(r.mac, mac, 6);
+	assert_int_equal(np_prefix_parse("10.244.1.5/24", false, &r.ips[0], NULL), 0);
+	assert_int_equal(np_prefix_parse("fd10::5/64", false, &r.ips[1], NULL), 0); /* IPv6: not written */
+	r.n_ips = 2;
+	assert_int_equal(np_ip_parse("10.244.1.1", &r.gws[0], NULL), 0);
+	r.n_gws = 1;
+	assert_int_equal(np_prefix_parse("0.0.0.0/0", false, &r.routes[0].dst, NULL), 0);
+	r.routes[0].has_gw = true;
+	r.routes[0].gw = r.gws[0];
+	assert_int_equal(np_prefix_parse("10.100.0.0/16", false, &r.routes[1].dst, NULL), 0);
+	r.routes[1].has_gw = true;
+	assert_int_equal(np_ip_parse("10.244.1.254", &r.routes[1].gw, NULL), 0);
+	/* the on-link subnet route is left out, as KubeVirt does */
+	assert_int_equal(np_prefix_parse("10.244.1.0/24", false, &r.routes[2].dst, NULL), 0);
+	r.n_routes = 3;
+	char *got = vc_kubevirt_format(&r);
+	char *want = slurp("vif-cache-full.json", NULL);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+
+	/* no IPv4: IP without IP/Mask, IPAMDisabled, null Routes, empty Gateway */
+	base_record(&r);
+	r.has_mac = true;
+	const uint8_t mac2[6] = { 0x02, 0, 0, 0, 0, 0x2a };
+	memcpy(r.mac, mac2, 6);
+	got = vc_kubevirt_format(&r);
+	want = slurp("vif-cache-unset.json", NULL);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+}
+
+static void test_kubevirt_golden_read(void **state)
+{
+	(void)state;
+	static const char *const files[] = { "vif-cache-full.json", "vif-cache-abridged.json" };
+	for (int f = 0; f < 2; f++) {
+		size_t len;
+		char *txt = slurp(files[f], &len);
+		struct vc_record r;
+		bool disabled = true;
+		struct np_err e = { 0 };
+		base_record(&r);
+		if (vc_kubevirt_parse(txt, len, &r, &disabled, &e) < 0)
+			fail_msg("%s: %s", files[f], e.msg);
+		char buf[64];
+		assert_false(disabled);
+		assert_true(r.has_mac);
+		assert_string_equal(np_mac_str(r.mac, buf, sizeof(buf)), "02:42:0a:f4:01:05");
+		assert_int_equal(r.n_ips, 1);
+		assert_string_equal(np_prefix_str(&r.ips[0], buf, sizeof(buf)), "10.244.1.5/24");
+		assert_int_equal(r.n_gws, 1);
+		assert_string_equal(np_ip_str(&r.gws[0], buf, sizeof(buf)), "10.244.1.1");
+		assert_true(r.n_routes >= 1);
+		assert_int_equal(r.routes[0].dst.len, 0); /* null Dst: default */
+		assert_string_equal(np_ip_str(&r.routes[0].gw, buf, sizeof(buf)), "10.244.1.1");
+		if (f == 0) {
+			assert_int_equal(r.n_routes, 2);
+			assert_string_equal(np_prefix_str(&r.routes[1].dst, buf, sizeof(buf)), "10.100.0.0/16");
+		}
+		free(txt);
+	}
+	size_t len;
+	char *txt = slurp("vif-cache-unset.json", &len);
+	struct vc_record r;
+	bool disabled = false;
+	base_record(&r);
+	assert_int_equal(vc_kubevirt_parse(txt, len, &r, &disabled, NULL), 0);
+	assert_true(disabled);
+	assert_int_equal(r.n_ips, 0);
+	assert_int_equal(r.n_routes, 0);
+	assert_int_equal(r.n_gws, 0);
+	free(txt);
+	/* MAC null is accepted and means unset */
+	const char *nullmac = "{\"MAC\":null,\"Routes\":null,\"IPAMDisabled\":true}";
+	assert_int_equal(vc_kubevirt_parse(nullmac, strlen(nullmac), &r, &disabled, NULL), 0);
+	assert_false(r.has_mac);
+}
+
+static void test_kubevirt_hostile(void **state)
+{
+	(void)state;
+	static const struct { const char *txt, *needle; } bad[] = {
+		{ "{\"MAC\":\"AkIK\"}", "base64 6-byte" },
+		{ "{\"MAC\":42}", "base64 6-byte" },
+		{ "{\"IP\":{\"IP\":\"10.0.0.1\",\"Mask\":\"/wD/AA==\"}}", "not contiguous" },
+		{ "{\"IP\":{\"IP\":\"10.0.0.1\",\"Mask\":\"////////AA==\"}}", "4-byte mask" },
+		{ "{\"IP\":{\"IP\":\"10.0.0.999\",\"Mask\":\"////AA==\"}}", "not an IPv4 or IPv6" },
+		{ "{\"IP\":\"10.0.0.1\"}", "IP must be an object" },
+		{ "{\"Routes\":{}}", "Routes must be null or a list" },
+		{ "{\"Routes\":[{\"Dst\":\"x\"}]}", "Dst null or {IP, Mask}" },
+		{ "{\"Gateway\":5}", "Gateway must be a string" },
+		{ "{\"IPAMDisabled\":\"yes\"}", "IPAMDisabled must be true or false" },
+		{ "[1,2]", "not a JSON object" },
+		{ "{\"Name\":\"", "not a JSON object" },
+		{ "{\"Gateway\":\"1.2.3.4\\u0000\"}", "escaped NUL" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct vc_record r;
+		bool d;
+		struct np_err e = { 0 };
+		base_record(&r);
+		if (vc_kubevirt_parse(bad[i].txt, strlen(bad[i].txt), &r, &d, &e) >= 0 || !strstr(e.msg, bad[i].needle))
+			fail_msg("input %zu: expected \"%s\", got \"%s\"", i, bad[i].needle, e.msg);
+	}
+	char *big = malloc(VC_KUBEVIRT_MAX + 2);
+	memset(big, ' ', VC_KUBEVIRT_MAX + 1);
+	big[VC_KUBEVIRT_MAX + 1] = '\0';
+	struct vc_record r;
+	bool d;
+	struct np_err e = { 0 };
+	assert_int_equal(vc_kubevirt_parse(big, VC_KUBEVIRT_MAX + 1, &r, &d, &e), -EFBIG);
+	assert_non_null(strstr(e.msg, "above the"));
+	free(big);
+}
+
+static void test_record_roundtrip(void **state)
+{
+	(void)state;
+	struct vc_record r, back;
+	base_record(&r);
+	r.has_mac = true;
+	const uint8_t mac[6] = { 0x02, 0, 0, 0, 0x13, 0x01 };
+	memcpy(r.mac, mac, 6);
+	np_prefix_parse("10.13.0.5/24", false, &r.ips[0], NULL);
+	np_prefix_parse("fd13::5/64", false, &r.ips[1], NULL);
+	r.n_ips = 2;
+	np_ip_parse("10.13.0.1", &r.gws[0], NULL);
+	r.n_gws = 1;
+	np_prefix_parse("0.0.0.0/0", false, &r.routes[0].dst, NULL);
+	r.routes[0].has_gw = true;
+	r.routes[0].gw = r.gws[0];
+	r.n_routes = 1;
+	r.mtu = 1450;
+	r.vlan = 13;
+	strcpy(r.bridge, "vlan-13");
+	r.binding = VC_SRIOV;
+	r.has_sriov = true;
+	strcpy(r.sriov.pf, "ens1f0");
+	r.sriov.vf = 3;
+	strcpy(r.sriov.pci, "0000:03:02.3");
+	memcpy(r.sriov.vf_mac, mac, 6);
+	r.sriov.vlan = 13;
+	r.sriov.spoofchk = true;
+	strcpy(r.owner.container_id, "c0ffee");
+	r.owner.netns_inode = 4026532177ULL;
+	strcpy(r.owner.pod_uid, "1f2e3d4c-aaaa-bbbb-cccc-000000000001");
+	char *txt = vc_record_format(&r);
+	struct np_err e = { 0 };
+	if (vc_record_parse(txt, strlen(txt), &back, &e) < 0)
+		fail_msg("%s\n%s", e.msg, txt);
+	free(txt);
+	assert_true(vc_record_same_network_state(&r, &back));
+	assert_string_equal(back.uid, r.uid);
+	assert_int_equal(back.binding, VC_SRIOV);
+	assert_true(back.has_sriov);
+	assert_int_equal(back.sriov.vf, 3);
+	assert_string_equal(back.sriov.pci, "0000:03:02.3");
+	assert_true(back.owner.netns_inode == 4026532177ULL);
+	assert_int_equal(back.state, VC_FINISHED);
+	assert_true(back.created == r.created);
+	assert_int_equal(back.vlan, 13);
+	assert_string_equal(back.bridge, "vlan-13");
+}
+
+static void test_record_hostile(void **state)
+{
+	(void)state;
+	struct vc_record r;
+	base_record(&r);
+	char *good = vc_record_format(&r);
+	struct np_err e = { 0 };
+	assert_int_equal(vc_record_parse(good, strlen(good), &r, &e), 0);
+	/* truncated at every length: never accepted, never a crash */
+	for (size_t n = 0; n + 1 < strlen(good); n++) {
+		np_err_clear(&e);
+		if (vc_record_parse(good, n, &r, &e) == 0)
+			fail_msg("a record truncated to %zu bytes was accepted", n);
+	}
+	free(good);
+	static const struct { const char *txt, *needle; } bad[] = {
+		{ "garbage", "not valid JSON" },
+		{ "[]", "not a JSON object" },
+		{ "{\"schemaVersion\":2}", "schemaVersion 2 is not supported" },
+		{ "{\"schemaVersion\":\"1\"}", "whole number" },
+		{ "{\"schemaVersion\":1,\"vm\":\"x\"}", "\"vm\" must be an object" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"../etc\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\"}", "must start with a letter or digit" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"a/b\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\"}", "may contain only" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"../../x\",\"binding\":\"bridge\",\"state\":\"finished\"}", "forbidden character" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\\u0000/../x\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\"}", "escaped NUL" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"tap\",\"state\":\"finished\"}", "\"binding\" must be" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"done\"}", "\"state\" must be" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\",\"ips\":[\"10.0.0.1\"]}", "ADDRESS/LEN" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\",\"mtu\":-1}", "whole number" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\",\"mac\":\"zz:00:00:00:00:00\"}", "must look like" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\",\"ips\":[\"1.1.1.1/32\",\"1.1.1.2/32\",\"1.1.1.3/32\",\"1.1.1.4/32\",\"1.1.1.5/32\",\"1.1.1.6/32\",\"1.1.1.7/32\",\"1.1.1.8/32\",\"1.1.1.9/32\"]}", "at most 8" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\",\"owner\":{\"containerID\":\"../x\"}}", "container ID" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"sriov\",\"state\":\"finished\",\"sriov\":{\"pf\":\"p\",\"vf\":1,\"pciAddress\":\"../../x\",\"vfMac\":\"02:00:00:00:00:01\"}}", "PCI address" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		np_err_clear(&e);
+		if (vc_record_parse(bad[i].txt, strlen(bad[i].txt), &r, &e) >= 0 || !strstr(e.msg, bad[i].needle))
+			fail_msg("input %zu: expected \"%s\", got \"%s\"", i, bad[i].needle, e.msg);
+	}
+	char *big = malloc(VC_RECORD_MAX + 2);
+	memset(big, ' ', VC_RECORD_MAX + 1);
+	big[VC_RECORD_MAX + 1] = '\0';
+	np_err_clear(&e);
+	assert_int_equal(vc_record_parse(big, VC_RECORD_MAX + 1, &r, &e), -EFBIG);
+	assert_non_null(strstr(e.msg, "above the 65536-byte limit"));
+	free(big);
+}
+
+static void test_export_doc(void **state)
+{
+	(void)state;
+	struct vc_record r, *out = NULL;
+	base_record(&r);
+	cJSON *arr = cJSON_CreateArray();
+	cJSON_AddItemToArray(arr, vc_record_to_json(&r));
+	cJSON *doc = vc_export_doc("prod", "vm-a", arr);
+	char *txt = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	struct np_err e = { 0 };
+	assert_int_equal(vc_export_parse(txt, strlen(txt), &out, &e), 1);
+	assert_string_equal(out[0].pod_iface, "pod16477688c0e");
+	free(out);
+	/* records of another VM are refused */
+	char *other = strdup(txt);
+	char *p = strstr(other, "\"vm\":\t\"vm-a\"");
+	assert_non_null(p);
+	memcpy(p + 7, "vm-b", 4);
+	assert_true(vc_export_parse(other, strlen(other), &out, &e) < 0);
+	assert_non_null(strstr(e.msg, "belongs to prod/vm-a, not to prod/vm-b"));
+	free(other);
+	free(txt);
+	np_err_clear(&e);
+	assert_true(vc_export_parse("{\"records\":[]}", 14, &out, &e) < 0);
+	assert_non_null(strstr(e.msg, "not a mignet export document"));
+}
+
+static void test_domain_xml(void **state)
+{
+	(void)state;
+	const char *xml =
+		"<domain type='kvm'><devices>"
+		"<interface type='ethernet'><mac address='02:00:00:aa:bb:01'/><alias name='ua-default'/></interface>"
+		"<interface type='ethernet'><mac address='02:00:00:aa:bb:02'/><target dev='tap1'/><alias name='ua-vlan13'/></interface>"
+		"</devices></domain>";
+	uint8_t mac[6];
+	char buf[32];
+	struct np_err e = { 0 };
+	assert_int_equal(vc_domain_xml_mac(xml, "ua-vlan13", mac, &e), 0);
+	assert_string_equal(np_mac_str(mac, buf, sizeof(buf)), "02:00:00:aa:bb:02");
+	assert_int_equal(vc_domain_xml_mac(xml, "ua-none", mac, &e), -ENOENT);
+	np_err_clear(&e);
+	assert_int_equal(vc_domain_xml_mac(xml, NULL, mac, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "give --alias"));
+	np_err_clear(&e);
+	assert_int_equal(vc_domain_xml_mac("<interface type='x'><alias name='a'/>", "a", mac, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "not closed"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_kubevirt_golden_write),
+		cmocka_unit_test(test_kubevirt_golden_read),
+		cmocka_unit_test(test_kubevirt_hostile),
+		cmocka_unit_test(test_record_roundtrip),
+		cmocka_unit_test(test_record_hostile),
+		cmocka_unit_test(test_export_doc),
+		cmocka_unit_test(test_domain_xml),
+	};
+	return cmocka_run_group_tests_name("vif-cache formats", tests, NULL, NULL);
+}
