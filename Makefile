@@ -137,13 +137,15 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD   := build/fuzz
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
-FUZZ_CORE    := netprep/core/err.c netprep/core/inet.c netprep/core/names.c
-FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core \
+FUZZ_CORE    := $(CORE_SRC) $(VIFCACHE_SRC)
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Ivifcache \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libnl-route-3.0 libmnl libcjson 2>/dev/null)
 
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE)
 	@mkdir -p $(dir $@) $(FUZZ_BUILD)/corpus/$*
-	clang $(FUZZ_FLAGS) -o $@ $^
+	clang $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
 
 fuzz: deps $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

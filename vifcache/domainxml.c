@@ -44,7 +44,7 @@ int vc_domain_xml_mac(const char *xml, const char *alias, uint8_t mac[NP_MAC_LEN
 		if (!m || m > end || attr_in(m, end, "address", addr, sizeof(addr)) < 0)
 			return np_errmsg(e, -EINVAL, "domain XML: interface %s has no <mac address=...>", name[0] ? name : "?");
 		if (np_mac_parse(addr, false, mac, e) < 0)
-			return np_errmsg(e, -EINVAL, "domain XML: interface %s: %s", name, e->msg);
+			return np_err_prefix(e, -EINVAL, "domain XML: interface %s: ", name);
 		found++;
 	}
 	if (!alias && total > 1)

@@ -31,7 +31,7 @@ int vc_record_from_result(const cJSON *result, const char *ifname,
 	r->n_ips = r->n_gws = r->n_routes = 0;
 	if (cJSON_IsString(mac) && mac->valuestring[0]) {
 		if (np_mac_parse(mac->valuestring, false, r->mac, e) < 0)
-			return np_errmsg(e, -EINVAL, "CNI result interface mac: %s", e->msg);
+			return np_err_prefix(e, -EINVAL, "CNI result interface mac: ");
 		r->has_mac = true;
 	}
 	if (cJSON_IsNumber(mtu) && mtu->valuedouble > 0 && mtu->valuedouble <= 65535)
@@ -50,7 +50,7 @@ int vc_record_from_result(const cJSON *result, const char *ifname,
 		r->n_ips++;
 		if (cJSON_IsString(gw) && gw->valuestring[0] && r->n_gws < VC_MAX_GWS) {
 			if (np_ip_parse(gw->valuestring, &r->gws[r->n_gws], e) < 0)
-				return np_errmsg(e, -EINVAL, "CNI result ips[].gateway: %s", e->msg);
+				return np_err_prefix(e, -EINVAL, "CNI result ips[].gateway: ");
 			r->n_gws++;
 		}
 	}
@@ -64,7 +64,7 @@ int vc_record_from_result(const cJSON *result, const char *ifname,
 			return np_errmsg(e, -EINVAL, "CNI result routes[]: bad or too many routes");
 		if (cJSON_IsString(gw) && gw->valuestring[0]) {
 			if (np_ip_parse(gw->valuestring, &rt->gw, e) < 0)
-				return np_errmsg(e, -EINVAL, "CNI result routes[].gw: %s", e->msg);
+				return np_err_prefix(e, -EINVAL, "CNI result routes[].gw: ");
 			rt->has_gw = true;
 		} else {
 			/* CNI: a route without gw goes through its family's gateway */

@@ -156,7 +156,7 @@ static int parse_ipnet(const cJSON *o, const char *what, struct np_prefix *out,
 	if (!cJSON_IsString(ip) || !cJSON_IsString(mask))
 		return np_errmsg(e, -EINVAL, "vif-cache %s: \"IP\" and \"Mask\" must be strings", what);
 	if (np_ip_parse(ip->valuestring, &out->ip, e) < 0)
-		return np_errmsg(e, -EINVAL, "vif-cache %s.IP: %s", what, e->msg);
+		return np_err_prefix(e, -EINVAL, "vif-cache %s.IP: ", what);
 	uint8_t m[16];
 	int n = vc_base64_decode(mask->valuestring, m, sizeof(m));
 	if (n != (int)np_ip_len(out->ip.family))

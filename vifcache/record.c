@@ -58,7 +58,7 @@ int vc_record_validate(const struct vc_record *r, struct np_err *e)
 	    (rc = np_valid_network_name(r->vm, e)) < 0 ||
 	    (rc = np_valid_network_name(r->network, e)) < 0 ||
 	    (rc = np_valid_ifname(r->pod_iface, "pod interface", e)) < 0)
-		return np_errmsg(e, rc, "record: %s", e->msg);
+		return np_err_prefix(e, rc, "record: ");
 	if (r->uid[0] && (rc = np_valid_path_component(r->uid, 63, "VMI UID", e)) < 0)
 		return rc;
 	if ((unsigned)r->binding > VC_SRIOV || (unsigned)r->state > VC_FINISHED)
@@ -273,7 +273,7 @@ static int parse_sriov(const cJSON *s, struct vc_record *r, struct np_err *e)
 	r->sriov.vf = (int)vf;
 	r->sriov.vlan = (unsigned)vlan;
 	if (np_mac_parse(mac, false, r->sriov.vf_mac, e) < 0)
-		return np_errmsg(e, -EINVAL, "record: sriov \"vfMac\": %s", e->msg);
+		return np_err_prefix(e, -EINVAL, "record: sriov \"vfMac\": ");
 	return 0;
 }
 
@@ -318,7 +318,7 @@ int vc_record_from_json(const cJSON *j, struct vc_record *r, struct np_err *e)
 	r->state = (enum vc_state)st;
 	if (mac[0]) {
 		if (np_mac_parse(mac, false, r->mac, e) < 0)
-			return np_errmsg(e, -EINVAL, "record: \"mac\": %s", e->msg);
+			return np_err_prefix(e, -EINVAL, "record: \"mac\": ");
 		r->has_mac = true;
 	}
 	if ((created[0] && parse_time(created, &r->created) < 0) ||

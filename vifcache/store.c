@@ -37,7 +37,7 @@ int vc_store_open(struct vc_store *s, const char *root, bool write, struct np_er
 				       errno == ELOOP || errno == ENOTDIR ? " is a symlink or not a directory" : "");
 	}
 	if (s->rootfd < 0)
-		return np_errmsg(e, s->rootfd, "cache root %s: %s", root, e ? e->msg : "");
+		return np_err_prefix(e, s->rootfd, "cache root %s: ", root);
 	if (!write)
 		return 0;
 	s->lockfd = openat(s->rootfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -68,7 +68,7 @@ static int check_names(const char *ns, const char *vm, const char *iface, struct
 {
 	int rc;
 	if ((rc = np_valid_network_name(ns, e)) < 0 || (rc = np_valid_network_name(vm, e)) < 0)
-		return np_errmsg(e, rc, "cache key: %s", e ? e->msg : "");
+		return np_err_prefix(e, rc, "cache key: ");
 	if ((rc = np_valid_ifname(iface, "pod interface", e)) < 0)
 		return rc;
 	return 0;
@@ -122,7 +122,7 @@ int vc_store_write(struct vc_store *s, const struct vc_record *r, struct np_err 
 	record_name(r->pod_iface, name, sizeof(name));
 	rc = txt ? np_atomic_write(dfd, name, txt, strlen(txt), 0600, NP_ATOMIC_DURABLE, e) : -ENOMEM;
 	if (rc < 0)
-		np_errmsg(e, rc, "cache: %s/%s/%s: %s", r->ns, r->vm, name, e ? e->msg : "");
+		np_err_prefix(e, rc, "cache: %s/%s/%s: ", r->ns, r->vm, name);
 	free(txt);
 	close(dfd);
 	return rc;

@@ -36,6 +36,22 @@ int np_errmsg(struct np_err *e, int rc, const char *fmt, ...)
 	return rc;
 }
 
+int np_err_prefix(struct np_err *e, int rc, const char *fmt, ...)
+{
+	if (!e)
+		return rc;
+	char pre[NP_ERR_MAX], old[NP_ERR_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	snprintf(old, sizeof(old), "%s", e->msg);
+	snprintf(e->msg, sizeof(e->msg), "%.200s%.300s", pre, old);
+	if (!e->code)
+		e->code = rc;
+	return rc;
+}
+
 void np_err_clear(struct np_err *e)
 {
 	if (!e)

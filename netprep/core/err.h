@@ -25,6 +25,11 @@ int np_errmsg(struct np_err *e, int rc, const char *fmt, ...)
 
 void np_err_clear(struct np_err *e);
 
+/* Puts context in front of an error already recorded by a callee ("record:
+ * " + its message) and returns rc. Safe when e is NULL. */
+int np_err_prefix(struct np_err *e, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Renders an untrusted value for a message: control bytes, quotes and
  * non-ASCII are escaped as \xNN and long values are cut with "...", so a
  * message stays one bounded line whatever the input held. Returns buf. */

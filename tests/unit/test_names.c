@@ -113,6 +113,11 @@ static void test_err_keeps_first(void **state)
 	assert_string_equal(e.msg, "link \"x\": No such device");
 	assert_int_equal(e.code, -ENODEV);
 	assert_int_equal(np_errf(NULL, -EIO, "ignored"), -EIO);
+	/* context goes in front of what a callee recorded; NULL is safe */
+	assert_int_equal(np_err_prefix(&e, -EINVAL, "record: "), -EINVAL);
+	assert_string_equal(e.msg, "record: link \"x\": No such device");
+	assert_int_equal(e.code, -ENODEV);
+	assert_int_equal(np_err_prefix(NULL, -EINVAL, "record: "), -EINVAL);
 }
 
 int main(void)

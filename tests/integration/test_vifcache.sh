@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# vifcache against real namespaces: the two-node hand-over through the
+# plugin, one repair test per failure in the reference (missing, stale,
+# torn, disagreeing), symlinks, hostile arguments, and kill -9 during
+# writes (every file left parses and is the old or the new record).
+set -uo pipefail
+build=$(cd "${MIGNET_BUILD:-build}" && pwd)
+vc=$build/vifcache cni=$build/mignet-cni
+p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))v-"
+na=${p}na nb=${p}nb pa=${p}pa pb=${p}pb gone=${p}gone
+data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-vifcache.XXXXXX")
+passed=0 failed=0
+cleanup() { for n in "$na" "$nb" "$pa" "$pb" "$gone"; do ip netns del "$n" 2>/dev/null; done; rm -rf "$data"; }
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+ok()  { echo "[       OK ] $1"; passed=$((passed + 1)); }
+bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+expect() { # label expected-rc command...
+	local label=$1 want=$2; shift 2
+	local out rc
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" = "$want" ]; then ok "$label"; else bad "$label" "exit $rc (want $want): $out"; fi
+}
+
+for n in "$na" "$nb" "$pa" "$pb"; do ip netns add "$n"; ip -n "$n" link set lo up; done
+
+# Two nodes, each with its own cache root and IPAM store; the VM's pods
+# attach to a bridge on their node through the mignet plugin.
+attach() { # node-ns pod-ns cid root store
+	cat > "$data/conf-$1.json" <<CONF
+{"cniVersion":"1.0.0","name":"vlan13","type":"mignet-bridge","bridge":"vlan-13","vifCacheDir":"$4",
+ "capabilities":{"io.kubernetes.cri.pod-annotations":true},
+ "runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"kubevirt.io/domain":"vm-a"}},
+ "ipam":{"type":"mignet-ipam","dataDir":"$5","ranges":[[{"subnet":"10.13.0.0/24"}]],"routes":[{"dst":"0.0.0.0/0"}]}}
+CONF
+	ip netns exec "$1" env CNI_COMMAND=ADD CNI_CONTAINERID="$3" CNI_NETNS="/run/netns/$2" CNI_IFNAME=pod16477688c0e \
+		CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a-$3" \
+		"$cni" < "$data/conf-$1.json"
+}
+ra=$data/a/cache rb=$data/b/cache
+# node A already handed out .2 to another pod, so the VM gets .3 there: the
+# target must not just happen to get the same address by itself
+ip netns exec "$na" env CNI_COMMAND=ADD CNI_CONTAINERID=other CNI_NETNS="/run/netns/$pa" CNI_IFNAME=net9 \
+	CNI_PATH=/usr/lib/cni "$cni" >/dev/null <<CONF
+{"cniVersion":"1.0.0","name":"vlan13","type":"mignet-bridge","bridge":"vlan-13","ipam":{"type":"mignet-ipam","dataDir":"$data/a/ipam","ranges":[[{"subnet":"10.13.0.0/24"}]]}}
+CONF
+outa=$(attach "$na" "$pa" src1 "$ra" "$data/a/ipam") || bad "ADD on node A" "$outa"
+maca=$(jq -r '.interfaces[] | select(.sandbox != null) | .mac' <<<"$outa")
+ipa=$(jq -r '.ips[0].address' <<<"$outa")
+"$vc" show prod/vm-a --root "$ra" >/dev/null && [ -f "$ra/prod/vm-a/vif-cache-pod16477688c0e.json" ] &&
+	ok "ADD on node A wrote the record and KubeVirt's vif-cache file ($ipa, $maca)" ||
+	bad "ADD on node A" "no record in $ra"
+"$vc" export prod/vm-a --root "$ra" -o "$data/export.json" &&
+	"$vc" import "$data/export.json" --root "$rb" >/dev/null || bad "export/import" "failed"
+outb=$(attach "$nb" "$pb" tgt1 "$rb" "$data/b/ipam") || bad "ADD on node B" "$outb"
+macb=$(jq -r '.interfaces[] | select(.sandbox != null) | .mac' <<<"$outb")
+ipb=$(jq -r '.ips[0].address' <<<"$outb")
+livemac=$(ip -n "$pb" -j link show pod16477688c0e | jq -r '.[0].address')
+if [ "$maca" = "$macb" ] && [ "$ipa" = "$ipb" ] && [ "$livemac" = "$maca" ] && [ "$ipa" = 10.13.0.3/24 ]; then
+	ok "round trip A -> export -> import -> ADD on B: same MAC ($macb) and IP ($ipb)"
+else
+	bad "round trip" "A $maca $ipa, B $macb $ipb (live $livemac)"
+fi
+owner=$("$vc" show prod/vm-a/pod16477688c0e --root "$rb" --json | jq -r '.[0].owner.containerID + " " + .[0].state')
+[ "$owner" = "tgt1 finished" ] && ok "the target's record is now owned by the target pod" || bad "target owner" "$owner"
+expect "verify on the target matches" 0 "$vc" verify prod/vm-a/pod16477688c0e --root "$rb" --netns "/run/netns/$pb"
+
+# --- repair: one test per failure, each ending with verify passing ---
+key=prod/vm-a/pod16477688c0e
+vmdir=$rb/prod/vm-a
+repair_case() { # label
+	local label=$1
+	"$vc" repair prod/vm-a --root "$rb" --netns "/run/netns/$pb" --from-export "$data/export.json" \
+		--container-id tgt1 --dry-run > "$data/plan" 2>&1
+	"$vc" repair prod/vm-a --root "$rb" --netns "/run/netns/$pb" --from-export "$data/export.json" \
+		--container-id tgt1 > "$data/repair" 2>&1 || { bad "repair: $label" "$(cat "$data/repair")"; return; }
+	if "$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb" >/dev/null 2>&1; then
+		ok "repair: $label -> verify passes ($(grep -o -- '-> .*' "$data/repair" | head -1))"
+	else
+		bad "repair: $label" "verify still fails: $("$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb" 2>&1)"
+	fi
+}
+rm -f "$vmdir/pod16477688c0e.json" "$vmdir/vif-cache-pod16477688c0e.json"
+expect "verify reports the missing file (exit 4)" 4 "$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb"
+repair_case "missing vif-cache file on the target"
+grep -q "missing" "$data/plan" && ok "repair --dry-run named the problem first" || bad "dry run" "$(cat "$data/plan")"
+
+# stale: finished, but owned by a launcher whose netns is gone (#18087)
+ip netns add "$gone"
+"$vc" populate "$key" --root "$rb" --network vlan13 --netns "/run/netns/$pb" --container-id deadlauncher >/dev/null
+gone_ino=$(stat -c %i "/run/netns/$gone")
+jq --argjson i "$gone_ino" '.owner.netnsInode = $i' "$vmdir/pod16477688c0e.json" > "$data/stale.json" &&
+	cp "$data/stale.json" "$vmdir/pod16477688c0e.json"
+ip netns del "$gone"
+"$vc" repair prod/vm-a --root "$rb" --dry-run 2>&1 | grep -q "stale" &&
+	ok "repair --dry-run finds the stale record of a dead launcher" || bad "stale detection" "not reported"
+repair_case "stale finished state from a dead launcher"
+
+printf '{"schemaVersion":1,"vm":{"namesp' > "$vmdir/pod16477688c0e.json"
+expect "verify reports the torn file (exit 4)" 4 "$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb"
+repair_case "torn file"
+head -c 300 /dev/urandom > "$vmdir/pod16477688c0e.json"
+repair_case "garbage file"
+
+ip -n "$pb" addr add 10.13.0.200/24 dev pod16477688c0e
+expect "verify reports the disagreement (exit 3)" 3 "$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb"
+repair_case "record that disagrees with the live interface"
+ip -n "$pb" addr del 10.13.0.200/24 dev pod16477688c0e
+
+# repair from the domain XML MAC alone
+cat > "$data/domain.xml" <<XML
+<domain type='kvm'><devices><interface type='ethernet'><mac address='$maca'/><alias name='ua-vlan13'/></interface></devices></domain>
+XML
+rm -f "$vmdir/pod16477688c0e.json"
+"$vc" repair "$key" --root "$rb" --domain-xml "$data/domain.xml" --network vlan13 >/dev/null 2>&1 &&
+	[ "$("$vc" show "$key" --root "$rb" --json | jq -r '.[0].mac')" = "$maca" ] &&
+	ok "repair rebuilds the MAC from the libvirt domain XML" || bad "domain XML repair" "MAC not restored"
+
+# --- symlinks and hostile names: refused, nothing else changes ---
+mkdir -p "$data/real" && ln -s "$data/real" "$data/link"
+expect "a symlinked cache root is refused" 1 "$vc" populate "$key" --root "$data/link" --network n --netns "/run/netns/$pb"
+[ -z "$(ls -A "$data/real")" ] && ok "nothing was written through the symlinked root" || bad "symlinked root" "files appeared"
+cp "$vmdir/pod16477688c0e.json" "$data/saved.json" 2>/dev/null
+ln -sf /etc/hostname "$rb/prod/vm-a/pod16477688c0e.json"
+expect "a symlinked record file is not followed (show exit 3: damaged)" 3 "$vc" show prod/vm-a --root "$rb"
+rm -f "$rb/prod/vm-a/pod16477688c0e.json"
+mv "$rb/prod/vm-a" "$data/vmdir" && ln -s "$data/vmdir" "$rb/prod/vm-a"
+expect "a symlinked VM directory is not followed" 1 "$vc" populate "$key" --root "$rb" --network n --netns "/run/netns/$pb"
+rm "$rb/prod/vm-a" && mv "$data/vmdir" "$rb/prod/vm-a"
+expect "hostile key ../ is refused" 2 "$vc" show "../etc/passwd" --root "$rb"
+expect "hostile key with / in the interface is refused" 2 "$vc" populate "prod/vm-a/a/b" --root "$rb" --network n --netns "/run/netns/$pb"
+expect "over-long interface name is refused" 2 "$vc" verify "prod/vm-a/waytoolonginterfacename" --root "$rb" --netns "/run/netns/$pb"
+expect "a hostile --network is refused" 2 "$vc" populate "$key" --root "$rb" --network "../../x" --netns "/run/netns/$pb"
+printf '{"mignetVifcacheExport":1,"namespace":"prod","vm":"vm-a","records":[{"schemaVersion":1,"vm":{"namespace":"prod","name":"vm-a"},"network":"n","podInterface":"../x","binding":"bridge","state":"finished"}]}' > "$data/evil.json"
+expect "an export with a hostile interface name is refused" 1 "$vc" import "$data/evil.json" --root "$rb"
+head -c 5000000 /dev/zero | tr '\0' ' ' > "$data/huge.json"
+expect "an oversized export is refused" 1 "$vc" import "$data/huge.json" --root "$rb"
+[ "$(find "$rb" -newer "$data/evil.json" -type f | wc -l)" = 0 ] && ok "bad input changed nothing on disk" || bad "bad input" "files changed: $(find "$rb" -newer "$data/evil.json" -type f)"
+
+# --- import conflicts ---
+"$vc" populate "$key" --root "$rb" --network vlan13 --netns "/run/netns/$pb" --container-id tgt1 >/dev/null
+jq '.records[0].mac = "02:de:ad:be:ef:01"' "$data/export.json" > "$data/conflict.json"
+expect "import refuses a conflicting record (exit 5)" 5 "$vc" import "$data/conflict.json" --root "$rb"
+expect "import --force overwrites it" 0 "$vc" import "$data/conflict.json" --root "$rb" --force
+
+# --- crash safety: kill -9 during write loops ---
+crash=$data/crash
+jq -c '.interfaces[2].mac="02:00:00:00:00:0a"' <<<"$outb" > "$data/r-a.json"
+jq -c '.interfaces[2].mac="02:00:00:00:00:0b"' <<<"$outb" > "$data/r-b.json"
+"$vc" populate "$key" --root "$crash" --network vlan13 --from-result "$data/r-a.json" >/dev/null
+bad_files=0 trials=0 kills=0
+while [ $kills -lt 200 ] && [ $trials -lt 2000 ]; do
+	r=$data/r-a.json; [ $((trials % 2)) = 0 ] && r=$data/r-b.json
+	"$vc" populate "$key" --root "$crash" --network vlan13 --from-result "$r" >/dev/null 2>&1 &
+	pid=$!
+	sleep "0.000$((RANDOM % 10))$((RANDOM % 10))"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	[ $? = 137 ] && kills=$((kills + 1))
+	trials=$((trials + 1))
+	[ -f "$crash/prod/vm-a/pod16477688c0e.json" ] || { bad_files=$((bad_files + 1)); echo "record gone after trial $trials"; }
+	for f in "$crash"/prod/vm-a/* "$crash"/prod/vm-a/.*.tmp; do
+		[ -f "$f" ] || continue
+		case $f in
+		*vif-cache-*) jq -e '.MAC == "AgAAAAAK" or .MAC == "AgAAAAAL"' "$f" >/dev/null 2>&1 || { bad_files=$((bad_files + 1)); echo "bad: $f"; } ;;
+		*) jq -e '.mac == "02:00:00:00:00:0a" or .mac == "02:00:00:00:00:0b"' "$f" >/dev/null 2>&1 || { bad_files=$((bad_files + 1)); echo "bad: $f"; } ;;
+		esac
+	done
+done
+[ $bad_files = 0 ] && [ $kills -ge 200 ] && ok "kill -9 during writes: $kills kills in $trials trials, every file left parses and is the old or the new record" ||
+	bad "crash safety" "$bad_files bad file(s), $kills kills"
+
+# --- gc: the dead owner's record goes, the live and the pending ones stay ---
+"$vc" populate prod/vm-b/net1 --root "$data/gc" --network n --netns "/run/netns/$pa" --iface net9 >/dev/null
+ip netns add "$gone"; ip -n "$gone" link add net1 type veth peer name x; 
+"$vc" populate prod/vm-c/net1 --root "$data/gc" --network n --netns "/run/netns/$gone" >/dev/null
+ip netns del "$gone"
+"$vc" import "$data/export.json" --root "$data/gc" >/dev/null
+"$vc" gc --root "$data/gc" >/dev/null
+left=$("$vc" list --root "$data/gc" --json | jq -r '[.[] | .vm.name] | sort | join(",")')
+[ "$left" = "vm-a,vm-b" ] && ok "gc removes only the record whose owner netns is gone" || bad "gc" "left: $left"
+
+# DEL on the target drops the record it owns (the forced import above left
+# an unowned one, which a DEL must not touch: give it back to tgt1 first)
+expect "DEL keeps a record it does not own" 0 sh -c "ip netns exec $nb env CNI_COMMAND=DEL CNI_CONTAINERID=other2 CNI_NETNS=/run/netns/${p}elsewhere CNI_IFNAME=pod16477688c0e CNI_PATH=/usr/lib/cni CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAMESPACE=prod' $cni < $data/conf-$nb.json >/dev/null && $vc show $key --root $rb >/dev/null"
+"$vc" populate "$key" --root "$rb" --network vlan13 --netns "/run/netns/$pb" --container-id tgt1 >/dev/null
+ip netns exec "$nb" env CNI_COMMAND=DEL CNI_CONTAINERID=tgt1 CNI_NETNS="/run/netns/$pb" CNI_IFNAME=pod16477688c0e \
+	CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=prod" "$cni" < "$data/conf-$nb.json" >/dev/null
+expect "DEL of the owning pod removes its record" 4 "$vc" show "$key" --root "$rb"
+
+echo "[==========] $((passed + failed)) test(s) run."
+echo "[  PASSED  ] $passed test(s)."
+[ $failed = 0 ] || { echo "[  FAILED  ] $failed test(s), listed above"; exit 1; }
