@@ -131,6 +131,7 @@ BENCH_ITERATIONS ?= 40
 
 bench: deps all
 	@tests/bench/cni_bench.sh $(BUILD) $(BENCH_ITERATIONS)
+	@tests/bench/vifcache_bench.sh $(BUILD)
 
 # libFuzzer targets, built with clang against the pure core sources.
 FUZZ_SECONDS ?= 60

@@ -15,6 +15,10 @@
 #include "kubevirt.h"
 #include "names.h"
 
+/* Records and KubeVirt files are a few KB: read them on the stack, and
+ * allocate only for the rare bigger one (up to the format's limit). */
+#define SMALL_FILE 8192
+
 int vc_store_open(struct vc_store *s, const char *root, bool write, struct np_err *e)
 {
 	memset(s, 0, sizeof(*s));
@@ -145,37 +149,24 @@ int vc_store_write_kubevirt(struct vc_store *s, const struct vc_record *r, struc
 	return rc;
 }
 
-static int read_file(struct vc_store *s, const char *ns, const char *vm, const char *name,
-		     size_t max, char **txt, size_t *len, struct np_err *e)
-{
-	int dfd = vm_dir(s, ns, vm, false, e);
-	if (dfd < 0)
-		return dfd;
-	struct np_err fe = { 0 };
-	int rc = np_file_read(dfd, name, max, txt, len, &fe);
-	close(dfd);
-	if (rc == -ENOENT)
-		return rc;
-	if (rc < 0)
-		return np_errmsg(e, rc, "cache: %s/%s/%s", ns, vm, fe.msg);
-	return 0;
-}
-
 /* Reads <dfd>/<iface>.json and checks that it belongs where it lies. */
 static int read_record_at(int dfd, const char *ns, const char *vm, const char *pod_iface,
 			  struct vc_record *r, struct np_err *e)
 {
-	char name[32], *txt;
+	char name[32], small[SMALL_FILE], *txt = small;
 	size_t len;
 	struct np_err fe = { 0 };
 	record_name(pod_iface, name, sizeof(name));
-	int rc = np_file_read(dfd, name, VC_RECORD_MAX, &txt, &len, &fe);
+	int rc = np_file_read_into(dfd, name, small, sizeof(small), &len, &fe);
+	if (rc == -EFBIG)
+		rc = np_file_read(dfd, name, VC_RECORD_MAX, &txt, &len, &fe);
 	if (rc == -ENOENT)
 		return rc;
 	if (rc < 0)
 		return np_errmsg(e, rc, "cache: %s/%s/%s", ns, vm, fe.msg);
 	rc = vc_record_parse(txt, len, r, &fe);
-	free(txt);
+	if (txt != small)
+		free(txt);
 	if (rc < 0)
 		return np_errmsg(e, rc, "cache: %s/%s/%s: %s", ns, vm, name, fe.msg);
 	if (strcmp(r->ns, ns) || strcmp(r->vm, vm) || strcmp(r->pod_iface, pod_iface))
@@ -198,21 +189,36 @@ int vc_store_read(struct vc_store *s, const char *ns, const char *vm,
 	return rc;
 }
 
+int vc_store_read_kubevirt_at(int dirfd, const char *pod_iface, struct vc_record *r,
+			      struct np_err *e)
+{
+	char name[48], small[SMALL_FILE], *txt = small;
+	size_t len;
+	bool disabled;
+	struct np_err fe = { 0 };
+	vc_kubevirt_filename(pod_iface, name, sizeof(name));
+	int rc = np_file_read_into(dirfd, name, small, sizeof(small), &len, &fe);
+	if (rc == -EFBIG)
+		rc = np_file_read(dirfd, name, VC_KUBEVIRT_MAX, &txt, &len, &fe);
+	if (rc < 0)
+		return rc == -ENOENT ? rc : np_errmsg(e, rc, "cache: %s", fe.msg);
+	rc = vc_kubevirt_parse(txt, len, r, &disabled, e);
+	if (txt != small)
+		free(txt);
+	return rc;
+}
+
 int vc_store_read_kubevirt(struct vc_store *s, const char *ns, const char *vm,
 			   const char *pod_iface, struct vc_record *r, struct np_err *e)
 {
 	int rc = check_names(ns, vm, pod_iface, e);
 	if (rc < 0)
 		return rc;
-	char name[48], *txt;
-	size_t len;
-	bool disabled;
-	vc_kubevirt_filename(pod_iface, name, sizeof(name));
-	rc = read_file(s, ns, vm, name, VC_KUBEVIRT_MAX, &txt, &len, e);
-	if (rc < 0)
-		return rc;
-	rc = vc_kubevirt_parse(txt, len, r, &disabled, e);
-	free(txt);
+	int dfd = vm_dir(s, ns, vm, false, e);
+	if (dfd < 0)
+		return dfd;
+	rc = vc_store_read_kubevirt_at(dfd, pod_iface, r, e);
+	close(dfd);
 	return rc;
 }
 
@@ -268,6 +274,8 @@ static bool record_file(const char *name, char *iface, size_t len)
 	return np_valid_ifname(iface, "pod interface", NULL) == 0;
 }
 
+#define VM_DIR_MAX 256 /* entries of one VM directory looked at */
+
 static int walk_vm(struct vc_store *s, const char *ns, const char *vm,
 		   int (*cb)(const struct vc_entry *, void *), void *arg)
 {
@@ -278,19 +286,28 @@ static int walk_vm(struct vc_store *s, const char *ns, const char *vm,
 	close(nfd);
 	if (!d)
 		return 0;
+	/* one listing tells both the records and which have a KubeVirt file */
+	char names[VM_DIR_MAX][IFNAMSIZ + 16];
+	int n = 0;
 	struct dirent *de;
+	while (n < VM_DIR_MAX && (de = readdir(d)))
+		if (de->d_name[0] != '.' && strlen(de->d_name) < sizeof(names[0]))
+			strcpy(names[n++], de->d_name);
 	int rc = 0;
-	while (rc >= 0 && (de = readdir(d))) {
+	for (int i = 0; rc >= 0 && i < n; i++) {
 		char iface[IFNAMSIZ], kv[48];
-		if (!record_file(de->d_name, iface, sizeof(iface)))
+		if (!record_file(names[i], iface, sizeof(iface)))
 			continue;
 		struct vc_record r;
 		struct np_err err = { 0 };
 		int rr = read_record_at(dirfd(d), ns, vm, iface, &r, &err);
 		vc_kubevirt_filename(iface, kv, sizeof(kv));
+		bool has_kv = false;
+		for (int k = 0; k < n && !has_kv; k++)
+			has_kv = !strcmp(names[k], kv);
 		struct vc_entry en = {
 			.ns = ns, .vm = vm, .pod_iface = iface, .r = rr == 0 ? &r : NULL, .err = &err,
-			.has_kubevirt = faccessat(dirfd(d), kv, F_OK, AT_SYMLINK_NOFOLLOW) == 0,
+			.has_kubevirt = has_kv, .dirfd = dirfd(d),
 		};
 		rc = cb(&en, arg);
 	}
@@ -334,4 +351,38 @@ int vc_store_walk(struct vc_store *s, const char *ns, const char *vm,
 	}
 	closedir(root);
 	return rc < 0 ? rc : 0;
+}
+
+int vc_store_namespaces(struct vc_store *s, char (**out)[VC_NAME_MAX + 1], int *n,
+			struct np_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	if (s->rootfd < 0)
+		return 0;
+	int fd = openat(s->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return np_errf(e, -errno, "cache root %s: cannot list", s->root);
+	}
+	int cap = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || np_valid_network_name(de->d_name, NULL) < 0)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			void *nb = realloc(*out, (size_t)cap * sizeof(**out));
+			if (!nb) {
+				closedir(d);
+				return np_errmsg(e, -ENOMEM, "out of memory");
+			}
+			*out = nb;
+		}
+		snprintf((*out)[(*n)++], VC_NAME_MAX + 1, "%.253s", de->d_name);
+	}
+	closedir(d);
+	return 0;
 }

@@ -38,6 +38,9 @@ int vc_store_read(struct vc_store *s, const char *ns, const char *vm,
 /* Reads the KubeVirt file into r's MAC/IP/gateway/routes. */
 int vc_store_read_kubevirt(struct vc_store *s, const char *ns, const char *vm,
 			   const char *pod_iface, struct vc_record *r, struct np_err *e);
+/* Same, from a VM directory fd a walk handed out (vc_entry.dirfd). */
+int vc_store_read_kubevirt_at(int dirfd, const char *pod_iface, struct vc_record *r,
+			      struct np_err *e);
 /* Removes the record and its KubeVirt file; 0 if there was nothing. */
 int vc_store_remove(struct vc_store *s, const char *ns, const char *vm,
 		    const char *pod_iface, struct np_err *e);
@@ -49,6 +52,7 @@ struct vc_entry {
 	const struct vc_record *r;
 	const struct np_err *err;
 	bool has_kubevirt;
+	int dirfd;      /* the VM directory, valid during the callback */
 };
 
 /* Walks every record (ns and vm may be NULL to mean all); a negative
@@ -56,5 +60,10 @@ struct vc_entry {
 int vc_store_walk(struct vc_store *s, const char *ns, const char *vm,
 		  int (*cb)(const struct vc_entry *en, void *arg), void *arg,
 		  struct np_err *e);
+
+/* The namespace directories of the cache, in directory order (names are
+ * validated); *out is malloc'ed, entries VC_NAME_MAX + 1 bytes. */
+int vc_store_namespaces(struct vc_store *s, char (**out)[VC_NAME_MAX + 1], int *n,
+			struct np_err *e);
 
 #endif

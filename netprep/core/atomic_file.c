@@ -112,6 +112,34 @@ int np_file_read(int dirfd, const char *name, size_t max, char **out,
 	return 0;
 }
 
+int np_file_read_into(int dirfd, const char *name, char *buf, size_t cap,
+		      size_t *len, struct np_err *e)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return np_errf(e, -errno, "cannot open %s%s", name,
+			       errno == ELOOP ? " (it is a symlink, which is not followed)" : "");
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		rc = np_errmsg(e, -EINVAL, "%s is not a regular file", name);
+	else if ((size_t)st.st_size >= cap)
+		rc = -EFBIG;
+	size_t n = 0;
+	while (rc == 0 && n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (rc == 0) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return rc;
+}
+
 int np_dir_open_chain(const char *path, struct np_err *e)
 {
 	if (!path || path[0] != '/')

@@ -28,6 +28,11 @@ void np_atomic_cleanup(int dirfd, const char *name);
  * buffer; -EFBIG above max bytes. */
 int np_file_read(int dirfd, const char *name, size_t max, char **out,
 		 size_t *len, struct np_err *e);
+/* Reads dirfd/name into buf (cap bytes, NUL-terminated) without
+ * allocating; -EFBIG when it does not fit, so the caller can fall back to
+ * np_file_read. */
+int np_file_read_into(int dirfd, const char *name, char *buf, size_t cap,
+		      size_t *len, struct np_err *e);
 /* Opens (creating with mode 0700 where missing) every component of an
  * absolute path without following symlinks; returns an O_DIRECTORY fd. */
 int np_dir_open_chain(const char *path, struct np_err *e);
