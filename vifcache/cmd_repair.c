@@ -58,16 +58,20 @@ static void note(struct target *t, const char *fmt, const char *detail)
 	t->needs_work = true;
 }
 
-static void copy_net(struct vc_record *dst, const struct vc_record *src)
+/* with_routes false: src cannot show routes (a down link), so dst keeps
+ * the routes and gateways it already knows */
+static void copy_net(struct vc_record *dst, const struct vc_record *src, bool with_routes)
 {
 	dst->has_mac = src->has_mac;
 	memcpy(dst->mac, src->mac, NP_MAC_LEN);
 	dst->n_ips = src->n_ips;
 	memcpy(dst->ips, src->ips, sizeof(dst->ips));
-	dst->n_gws = src->n_gws;
-	memcpy(dst->gws, src->gws, sizeof(dst->gws));
-	dst->n_routes = src->n_routes;
-	memcpy(dst->routes, src->routes, sizeof(dst->routes));
+	if (with_routes || !dst->n_routes) {
+		dst->n_gws = src->n_gws;
+		memcpy(dst->gws, src->gws, sizeof(dst->gws));
+		dst->n_routes = src->n_routes;
+		memcpy(dst->routes, src->routes, sizeof(dst->routes));
+	}
 	if (src->mtu)
 		dst->mtu = src->mtu;
 }
@@ -147,14 +151,14 @@ static void plan_one(const struct vc_opts *o, const char *ns, const char *vm, st
 		return;
 	}
 	if (have_live) {
-		copy_net(n, &live.net);
+		copy_net(n, &live.net, live.up);
 		n->owner.netns_inode = live.netns_inode;
 		snprintf(n->owner.container_id, sizeof(n->owner.container_id), "%s", o->container_id ? o->container_id : "");
 		snprintf(n->owner.pod_uid, sizeof(n->owner.pod_uid), "%s", o->pod_uid ? o->pod_uid : "");
 		n->state = VC_FINISHED;
 		snprintf(t->action, sizeof(t->action), "rebuild from the live interface in %s", o->netns);
 	} else if (exp) {
-		copy_net(n, exp);
+		copy_net(n, exp, true);
 		memset(&n->owner, 0, sizeof(n->owner));
 		n->state = VC_PENDING;
 		snprintf(t->action, sizeof(t->action), "rebuild from the export (state pending)");
