@@ -107,6 +107,19 @@ expect "verify reports the disagreement (exit 3)" 3 "$vc" verify "$key" --root "
 repair_case "record that disagrees with the live interface"
 ip -n "$pb" addr del 10.13.0.200/24 dev pod16477688c0e
 
+# a VM's pod interface left down holds no routes: verify does not count
+# them, and a repair from it keeps the routes and gateway it knows
+"$vc" repair prod/vm-a --root "$rb" --netns "/run/netns/$pb" --container-id tgt1 >/dev/null 2>&1  # resync after .200
+ip -n "$pb" link set pod16477688c0e down
+expect "verify ignores routes on a down link" 0 "$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb"
+rm -f "$vmdir/pod16477688c0e.json"
+"$vc" repair prod/vm-a --root "$rb" --netns "/run/netns/$pb" --from-export "$data/export.json" --container-id tgt1 >/dev/null 2>&1
+gw=$(jq -r .Gateway "$vmdir/vif-cache-pod16477688c0e.json"); nr=$("$vc" show "$key" --root "$rb" --json | jq '.[0].routes | length')
+[ "$gw" = 10.13.0.1 ] && [ "$nr" = 1 ] && ok "repair from a down link keeps the known routes and gateway" ||
+	bad "repair from a down link" "gateway '$gw', $nr route(s)"
+ip -n "$pb" link set pod16477688c0e up
+ip -n "$pb" route replace default via 10.13.0.1 2>/dev/null
+
 # repair from the domain XML MAC alone
 cat > "$data/domain.xml" <<XML
 <domain type='kvm'><devices><interface type='ethernet'><mac address='$maca'/><alias name='ua-vlan13'/></interface></devices></domain>
