@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ipam.h"
+#include "ipam_local.h"
 #include "kind.h"
 #include "skel.h"
 #include "vifhook.h"
@@ -187,8 +188,46 @@ static void log_line(const struct cni_conf *conf, const struct cni_env *env,
 		fclose(f);
 }
 
-int main(void)
+/* mignet-cni --check-config: parse a config from stdin as ADD would (all
+ * keys of its kind) without touching the system; for operators checking a
+ * NetworkAttachmentDefinition before applying it. */
+static int check_config(void)
 {
+	size_t len = 0;
+	char *in = read_all(STDIN_FILENO, &len);
+	struct cni_env env = { .cmd = CNI_ADD, .command = "ADD" };
+	struct cni_conf conf = { 0 };
+	struct cni_error ce = { 0 };
+	int rc = -1;
+	if (!in)
+		cni_fail(&ce, CNI_ERR_IO, "cannot read the config from stdin");
+	else if (cni_conf_parse(in, len, &env, &conf, &ce) == 0) {
+		const struct cni_kind *kind = pick_kind(&conf);
+		struct cni_ctx ctx = { .env = &env, .conf = &conf, .stdin_json = in };
+		if (!kind)
+			cni_fail(&ce, CNI_ERR_INVALID_CONFIG, "config \"type\" \"%.64s\" is not a mignet plugin", conf.type);
+		else if ((ctx.kind_conf = calloc(1, kind->conf_size)) && kind->parse(&ctx, &ce) == 0)
+			rc = 0;
+		free(ctx.kind_conf);
+		struct ipam_local_conf *lc = NULL;
+		if (rc == 0 && conf.ipam_type && !strcmp(conf.ipam_type, MIGNET_IPAM_TYPE) && kind != &kind_ipam &&
+		    ((lc = calloc(1, sizeof(*lc))) == NULL || ipam_local_parse(conf.ipam, lc, &ce) < 0))
+			rc = -1;
+		free(lc);
+	}
+	if (rc == 0)
+		printf("ok: %s (%s, cniVersion %s)\n", conf.name, conf.type, conf.version);
+	else
+		cni_print_error(conf.version, &ce);
+	cni_conf_free(&conf);
+	free(in);
+	return rc < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--check-config"))
+		return check_config();
 	struct cni_env env = { 0 };
 	struct cni_error ce = { 0 };
 	const char *cmd = getenv("CNI_COMMAND");

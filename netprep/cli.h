@@ -11,5 +11,9 @@ enum np_exit {
 
 int cmd_address(int argc, char **argv);
 int cmd_links(int argc, char **argv);
+int cmd_setup(int argc, char **argv);
+int cmd_inventory(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_nad(int argc, char **argv);
 
 #endif

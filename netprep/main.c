@@ -9,8 +9,12 @@ static const struct verb {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } verbs[] = {
+	{ "setup", cmd_setup, "bring host networks to what node.json declares" },
+	{ "inventory", cmd_inventory, "list what this node has that migration depends on" },
+	{ "compare", cmd_compare, "list what differs between two nodes, with fixes" },
 	{ "address", cmd_address, "print the address the migration stream should go to" },
 	{ "links", cmd_links, "list links, their state and addresses in a namespace" },
+	{ "nad", cmd_nad, "print the CNI config of each NetworkAttachmentDefinition in a file" },
 };
 
 static void usage(FILE *f)

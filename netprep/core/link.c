@@ -11,6 +11,7 @@
 #include <netlink/msg.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/macvlan.h>
+#include <netlink/route/link/vlan.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -191,6 +192,48 @@ int np_link_create_macvlan(struct np_nl *nl, const struct np_link_attrs *a,
 			a->netns ? " into netns " : "", a->netns ? a->netns : "",
 			np_nl_reason(nl));
 	close_fd(&fd);
+	return rc;
+}
+
+struct nlmsghdr *np_vlan_msg(void *buf, uint32_t seq, const char *name,
+			     int parent_index, uint16_t vid, unsigned int mtu)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+	nlh->nlmsg_seq = seq;
+	put_ifinfo(nlh, AF_UNSPEC, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)parent_index);
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
+	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, vid);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return nlh;
+}
+
+int np_link_create_vlan(struct np_nl *nl, const struct np_link_attrs *a,
+			const char *parent, uint16_t vid, struct np_err *e)
+{
+	if (vid < 1 || vid > 4094)
+		return np_errmsg(e, -EINVAL, "VLAN \"%s\": id %u is outside 1..4094", a->name, vid);
+	int pidx = resolve_index(nl, parent, "VLAN parent", e);
+	if (pidx < 0)
+		return pidx;
+	struct nlmsghdr *nlh = np_vlan_msg(nl->buf, ++nl->seq, a->name, pidx, vid, a->mtu);
+	int rc = np_nl_talk(nl, nlh, NULL, NULL);
+	if (rc == -EOPNOTSUPP || (rc == -EINVAL && strstr(nl->extack, "Unknown device type")))
+		return np_errmsg(e, rc, "%s: create VLAN \"%s\" (id %u on \"%s\"): this kernel has no 802.1q "
+				 "VLAN support (module 8021q)", nl->where, a->name, vid, parent);
+	if (rc < 0)
+		return np_errf(e, rc, "%s: create VLAN \"%s\" (id %u on \"%s\")%s", nl->where, a->name, vid,
+			       parent, np_nl_reason(nl));
+	if (a->up)
+		rc = np_link_set_up(nl, a->name, true, e);
 	return rc;
 }
 
@@ -610,6 +653,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct np_link_info *out)
 	int32_t nsid;
 	out->link_netnsid = rtnl_link_get_link_netnsid(l, &nsid) == 0 ? nsid : -1;
 	out->macvlan_mode = -1;
+	out->vlan_id = rtnl_link_is_vlan(l) ? rtnl_link_vlan_get_id(l) : -1;
 	if (rtnl_link_is_macvlan(l)) {
 		uint32_t m = rtnl_link_macvlan_get_mode(l);
 		for (size_t i = 0; i < sizeof(macvlan_kernel_modes) / sizeof(*macvlan_kernel_modes); i++)

@@ -58,6 +58,7 @@ struct np_link_info {
 	int link;                     /* IFLA_LINK: veth peer / macvlan parent */
 	int link_netnsid;             /* -1: same namespace as the link */
 	int macvlan_mode;             /* enum np_macvlan_mode or -1 */
+	int vlan_id;                  /* 802.1q id, or -1 */
 };
 
 int np_link_create_veth(struct np_nl *nl, const struct np_link_attrs *self,
@@ -66,6 +67,14 @@ int np_link_create_macvlan(struct np_nl *nl, const struct np_link_attrs *a,
 			   const struct np_macvlan_opts *o, struct np_err *e);
 int np_link_create_bridge(struct np_nl *nl, const struct np_link_attrs *a,
 			  struct np_err *e);
+
+/* An 802.1q VLAN subinterface a->name of parent with id vid. The request
+ * is built by np_vlan_msg (exact bytes, for tests on kernels without
+ * 802.1q, where creation fails with a message that says so). */
+struct nlmsghdr *np_vlan_msg(void *buf, uint32_t seq, const char *name,
+			     int parent_index, uint16_t vid, unsigned int mtu);
+int np_link_create_vlan(struct np_nl *nl, const struct np_link_attrs *a,
+			const char *parent, uint16_t vid, struct np_err *e);
 
 /* -ENODEV when the link does not exist; callers that want idempotent
  * deletes treat that as success. */
