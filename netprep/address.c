@@ -5,7 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "addr.h"
+#include "atomic_file.h"
+#include "names.h"
 #include "link.h"
 #include "route.h"
 
@@ -130,4 +138,58 @@ const char *np_ip_uri_str(const struct np_ip *ip, char *buf, size_t len)
 	np_ip_str(ip, s, sizeof(s));
 	snprintf(buf, len, ip->family == AF_INET6 ? "[%s]" : "%s", s);
 	return buf;
+}
+
+int np_iface_for_network(const char *cache_dir, const char *network, const char *netns,
+			 char ifname[IFNAMSIZ], struct np_err *e)
+{
+	if (!cache_dir)
+		cache_dir = "/var/lib/cni/results";
+	int rc = np_valid_network_name(network, e);
+	if (rc < 0)
+		return rc;
+	int dfd = open(cache_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return np_errf(e, -errno, "network %s: cannot read the CNI result cache %s", network, cache_dir);
+	}
+	size_t nl = strlen(network);
+	struct dirent *de;
+	rc = -ENOENT;
+	while (rc < 0 && (de = readdir(d))) {
+		if (strncmp(de->d_name, network, nl) || de->d_name[nl] != '-')
+			continue;
+		char *txt = NULL;
+		size_t len;
+		if (np_file_read(dirfd(d), de->d_name, 1 << 20, &txt, &len, NULL) < 0)
+			continue;
+		cJSON *j = cJSON_ParseWithLength(txt, len);
+		free(txt);
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "networkName");
+		const cJSON *ifn = cJSON_GetObjectItemCaseSensitive(j, "ifName");
+		bool match = cJSON_IsString(name) && !strcmp(name->valuestring, network) && cJSON_IsString(ifn) &&
+			     np_valid_ifname(ifn->valuestring, "cached ifName", NULL) == 0;
+		if (match && netns) {
+			const cJSON *i;
+			bool in_ns = false;
+			cJSON_ArrayForEach(i, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "result"), "interfaces")) {
+				const cJSON *sb = cJSON_GetObjectItemCaseSensitive(i, "sandbox");
+				in_ns |= cJSON_IsString(sb) && !strcmp(sb->valuestring, netns);
+			}
+			match = in_ns;
+		}
+		if (match) {
+			snprintf(ifname, IFNAMSIZ, "%s", ifn->valuestring);
+			rc = 0;
+		}
+		cJSON_Delete(j);
+	}
+	closedir(d);
+	if (rc < 0)
+		return np_errmsg(e, rc, "network %s: no attachment in the CNI result cache %s%s%s (is the "
+				 "NetworkAttachmentDefinition attached to this node's virt-handler?)", network, cache_dir,
+				 netns ? " for netns " : "", netns ? netns : "");
+	return 0;
 }

@@ -26,6 +26,13 @@ struct np_pick_result {
 int np_pick_address(struct np_nl *nl, const struct np_pick_request *req,
 		    struct np_pick_result *out, struct np_err *e);
 
+/* The interface the runtime attached for network (NetworkAttachmentDefinition
+ * name) according to libcni's result cache in cache_dir (default
+ * /var/lib/cni/results): entries "<network>-<containerID>-<ifname>" whose
+ * networkName matches; with netns, only one whose result's sandbox is it. */
+int np_iface_for_network(const char *cache_dir, const char *network, const char *netns,
+			 char ifname[IFNAMSIZ], struct np_err *e);
+
 /* "10.1.1.2" or "[fd00::2]", ready for a URI. */
 const char *np_ip_uri_str(const struct np_ip *ip, char *buf, size_t len);
 

@@ -11,14 +11,16 @@
 static void help(FILE *f)
 {
 	fprintf(f,
-		"usage: netprep address [--iface NAME] [--family 4|6|auto] [--peer IP]\n"
-		"                       [--netns PATH] [--strict] [--json]\n\n"
+		"usage: netprep address [--iface NAME | --network NAME [--cni-cache-dir DIR]]\n"
+		"                       [--family 4|6|auto] [--peer IP] [--netns PATH] [--strict] [--json]\n\n"
 		"Prints the address a live-migration stream to this node should target:\n"
 		"the first global-unicast address of the migration interface (default\n"
 		"migration0). IPv6 is printed in brackets, ready for tcp://ADDR:PORT.\n"
 		"If the interface is missing or has no address, the default-route\n"
 		"interface's address is printed instead, with a warning on stderr.\n\n"
 		"  --iface NAME     migration interface (default migration0)\n"
+		"  --network NAME   the interface the runtime attached for this network\n"
+		"                   (from libcni's result cache, default /var/lib/cni/results)\n"
 		"  --family F       4, 6 or auto (default auto: the first one found)\n"
 		"  --peer IP        pick the family of this peer address\n"
 		"  --netns PATH     look inside this network namespace\n"
@@ -44,6 +46,8 @@ int cmd_address(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "iface", required_argument, NULL, 'i' },
+		{ "network", required_argument, NULL, 'N' },
+		{ "cni-cache-dir", required_argument, NULL, 'C' },
 		{ "family", required_argument, NULL, 'f' },
 		{ "peer", required_argument, NULL, 'p' },
 		{ "netns", required_argument, NULL, 'n' },
@@ -53,13 +57,16 @@ int cmd_address(int argc, char **argv)
 		{ 0 },
 	};
 	struct np_pick_request req = { .iface = "migration0", .family = AF_UNSPEC };
-	const char *netns = NULL, *peer = NULL;
+	const char *netns = NULL, *peer = NULL, *network = NULL, *cache_dir = NULL;
+	char net_iface[IFNAMSIZ];
 	int json = 0, c;
 	struct np_err e = { 0 };
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': req.iface = optarg; break;
+		case 'N': network = optarg; break;
+		case 'C': cache_dir = optarg; break;
 		case 'f':
 			if (parse_family(optarg, &req.family) < 0) {
 				fprintf(stderr, "netprep address: --family \"%s\": use 4, 6 or auto\n", optarg);
@@ -77,6 +84,17 @@ int cmd_address(int argc, char **argv)
 	if (optind != argc) {
 		fprintf(stderr, "netprep address: unexpected argument \"%s\"\n", argv[optind]);
 		return NP_EXIT_USAGE;
+	}
+	if (network) {
+		if (np_iface_for_network(cache_dir, network, netns, net_iface, &e) < 0) {
+			fprintf(stderr, "netprep address: %s\n", e.msg);
+			if (req.strict)
+				return NP_EXIT_FAIL;
+			np_err_clear(&e);
+			/* no attachment known: the default-route fallback below applies */
+			snprintf(net_iface, sizeof(net_iface), "%s", "migration0");
+		}
+		req.iface = net_iface;
 	}
 	if (np_valid_ifname(req.iface, "--iface", &e) < 0) {
 		fprintf(stderr, "netprep address: %s\n", e.msg);

@@ -160,6 +160,21 @@ static void test_cli(void **state)
 	assert_int_equal(nst_sh("%s/netprep address --netns %s --iface nope --strict 2>/dev/null", build, path), 1);
 	assert_int_equal(nst_sh("%s/netprep address --netns %s --iface nope >/dev/null 2>&1", build, path), 0);
 	assert_int_equal(nst_sh("%s/netprep address --family 5 2>/dev/null", build), 2);
+	/* --network: the interface libcni's result cache says was attached */
+	const char *tmp = getenv("TMPDIR_BASE");
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s-cache-%s", tmp ? tmp : "/tmp/mignet-test", nst_prefix());
+	assert_int_equal(nst_sh("mkdir -p %1$s && printf '%%s' '{\"kind\":\"cniCacheV1\",\"networkName\":\"migration-net\","
+				"\"ifName\":\"migration0\",\"result\":{\"interfaces\":[{\"name\":\"migration0\",\"sandbox\":\"%2$s\"}]}}'"
+				" > %1$s/migration-net-c0ffee-migration0", dir, path), 0);
+	o = nst_json("%s/netprep address --netns %s --network migration-net --cni-cache-dir %s --json", build, path, dir);
+	assert_non_null(o);
+	assert_string_equal(nst_str(o, "interface"), "migration0");
+	assert_string_equal(nst_str(o, "uri"), "[fd01:1::9]");
+	cJSON_Delete(o);
+	assert_int_equal(nst_sh("%s/netprep address --netns %s --network other-net --cni-cache-dir %s --strict 2>/dev/null",
+				build, path, dir), 1);
+	nst_sh("rm -rf %s", dir);
 	assert_int_equal(nst_sh("%s/netprep address --iface ../../x 2>/dev/null", build), 2);
 }
 

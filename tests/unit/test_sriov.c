@@ -1,6 +1,7 @@
-/* SR-IOV discovery against a fake sysfs tree, and the exact bytes of the VF
- * and bridge-VLAN requests (this machine has no SR-IOV NIC and its kernel
- * no bridge VLAN filtering, so these are checked at the message level). */
+/* SR-IOV discovery against a fake sysfs tree, and the exact bytes of the VF,
+ * bridge-VLAN and 802.1q subinterface requests (this machine has no SR-IOV
+ * NIC and its kernel neither bridge VLAN filtering nor 802.1q, so these
+ * are checked at the message level). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/if_bridge.h>
@@ -249,6 +250,38 @@ static void test_vlan_filtering_message_bytes(void **state)
 	assert_memory_equal(got, want, off);
 }
 
+static void test_vlan_subinterface_message_bytes(void **state)
+{
+	(void)state;
+	static uint8_t got[256], want[256];
+	memset(got, 0, sizeof(got));
+	struct nlmsghdr *nlh = np_vlan_msg(got, 3, "eth0.13", 2, 13, 1500);
+	memset(want, 0, sizeof(want));
+	struct nlmsghdr h = { .nlmsg_type = RTM_NEWLINK,
+			      .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, .nlmsg_seq = 3 };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	size_t off = sizeof(h);
+	memcpy(want + off, &ifi, sizeof(ifi));
+	off += sizeof(ifi);
+	off = put_attr(want, off, IFLA_IFNAME, "eth0.13", 8);
+	uint32_t mtu = 1500, parent = 2;
+	off = put_attr(want, off, IFLA_MTU, &mtu, 4);
+	off = put_attr(want, off, IFLA_LINK, &parent, 4);
+	size_t li = off;
+	off = put_attr(want, off, NLA_F_NESTED | IFLA_LINKINFO, NULL, 0);
+	off = put_attr(want, off, IFLA_INFO_KIND, "vlan", 5);
+	size_t data = off;
+	off = put_attr(want, off, NLA_F_NESTED | IFLA_INFO_DATA, NULL, 0);
+	uint16_t vid = 13;
+	off = put_attr(want, off, IFLA_VLAN_ID, &vid, 2);
+	set_len16(want, data, off);
+	set_len16(want, li, off);
+	h.nlmsg_len = (uint32_t)off;
+	memcpy(want, &h, sizeof(h));
+	assert_int_equal(nlh->nlmsg_len, off);
+	assert_memory_equal(got, want, off);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_vf_message_bytes),
 		cmocka_unit_test(test_bridge_vlan_message_bytes),
 		cmocka_unit_test(test_vlan_filtering_message_bytes),
+		cmocka_unit_test(test_vlan_subinterface_message_bytes),
 	};
 	return cmocka_run_group_tests_name("SR-IOV and VLAN messages", tests, make_tree, remove_tree);
 }
