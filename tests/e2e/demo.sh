@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make demo: the journey of one VM interface across two lab nodes, as far as
-# mignet has built it: attach through the CNI plugin exactly as Multus would,
-# the vif-cache records, the hand-over to the target node (same MAC and IP),
-# the migration address, then a failed migration's missing cache repaired
-# without restarting anything. Every step prints the commands it runs so a
+# mignet has built it: nodes compared and prepared with netprep, attachments
+# through the CNI plugin exactly as Multus would make them, the vif-cache
+# records, the hand-over to the target node (same MAC and IP), the migration
+# address, then a failed migration's missing cache repaired without
+# restarting anything. Every step prints the commands it runs so a
 # user can repeat it by hand, and every claim is checked.
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
@@ -40,20 +41,58 @@ cni_add() { # node pod cid ifname conf-file [cmd]
 		"$cni" < "$5"
 }
 
-say "Bring up two lab nodes and the migration network between them"
-echo "   Each node is a network namespace; its 'eth1' (a veth: this kernel has no dummy"
-echo "   device) plugs into a switch bridge. Nothing touches this machine's NICs."
+say "Bring up two lab nodes and the networks between them"
+echo "   Each node is a network namespace with two NICs, eth0 (VM traffic) and eth1"
+echo "   (migration), veth ends plugged into switch bridges (this kernel has no dummy"
+echo "   device). Nothing touches this machine's own NICs."
 for ns in "$sw" "$p-a" "$p-b" "$p-handler-a" "$p-handler-b" "$p-launcher-a" "$p-launcher-b"; do
 	ip netns add "$ns"; ip -n "$ns" link set lo up
 done
-run ip -n "$sw" link add br-mig type bridge
-run ip -n "$sw" link set br-mig up
+for br in br-vm br-mig; do run ip -n "$sw" link add $br type bridge; run ip -n "$sw" link set $br up; done
 for n in a b; do
-	run ip -n "$sw" link add "port-$n" type veth peer name eth1 netns "$p-$n"
-	run ip -n "$sw" link set "port-$n" master br-mig up
-	run ip -n "$p-$n" link set eth1 up
+	for nic in eth0:br-vm eth1:br-mig; do
+		run ip -n "$sw" link add "${nic%%:*}-$n" type veth peer name "${nic%%:*}" netns "$p-$n"
+		run ip -n "$sw" link set "${nic%%:*}-$n" master "${nic#*:}" up
+	done
 done
-mark "nodes and switch"
+mark "nodes and switches"
+
+say "Compare the nodes before node B is prepared: what would block a migration"
+for n in a b; do
+	cat > "$lab/node-$n.json" <<CONF
+{
+  "bridges": [{"name": "vlan-13", "uplink": "eth0", "mtu": 1500}],
+  "migration": {"interface": "eth1", "mtu": 1450, "address": "10.1.2.$([ $n = a ] && echo 1 || echo 2)/24"}
+}
+CONF
+done
+echo "   node-a.json (node-b.json differs only in eth1's address):"
+sed 's/^/     /' "$lab/node-a.json"
+mkdir -p "$lab/cni-bin"; for k in macvlan bridge ipam; do ln -s "$cni" "$lab/cni-bin/mignet-$k"; done
+inventory() { run "$np" inventory --json --netns "/run/netns/$p-$1" --node "node-$1" --iface eth1 --cni-bin-dir "$lab/cni-bin" > "$lab/inv-$1.json"; }
+run "$np" setup --config "$lab/node-a.json" --netns "/run/netns/$p-a"
+inventory a; inventory b
+set +e
+run "$np" compare "$lab/inv-a.json" "$lab/inv-b.json" --nad "$(dirname "$0")/../../examples/nad-vlan13.yaml"
+rc=$?
+set -e
+[ $rc = 4 ] || fail "compare found nothing blocking on the unprepared node B (exit $rc)"
+mark "compare: node B would block"
+
+say "Prepare node B with netprep setup, then compare again"
+run "$np" setup --config "$lab/node-b.json" --netns "/run/netns/$p-b" --dry-run
+run "$np" setup --config "$lab/node-b.json" --netns "/run/netns/$p-b"
+out=$(run "$np" setup --config "$lab/node-b.json" --netns "/run/netns/$p-b")
+echo "$out"
+grep -q "no changes" <<<"$out" || fail "a second setup run changed something"
+inventory b
+set +e
+run "$np" compare "$lab/inv-a.json" "$lab/inv-b.json" --nad "$(dirname "$0")/../../examples/nad-vlan13.yaml"
+rc=$?
+set -e
+[ $rc = 0 ] || [ $rc = 3 ] || fail "compare still finds blocking differences after setup (exit $rc)"
+echo "   -> nothing blocks a migration from node A to node B any more"
+mark "setup and compare"
 
 say "Give each node's virt-handler its migration0 through the mignet plugin (macvlan on eth1)"
 for n in a b; do
@@ -148,7 +187,7 @@ printf '\nSummary (%d ms in all)\n' $(( ($(date +%s%N) - t_start) / 1000000 ))
 printf '   %s\n' "${timings[@]}"
 cat <<'EOF2'
 
-   Live migration itself (netprep migrate) and netprep setup/inventory/compare are
-   not built yet; this demo shows the networking that a migration depends on.
+   Live migration itself (netprep migrate, on a two-node libvirt lab) is not built
+   yet; this demo shows the networking a migration depends on.
 demo: all claims checked.
 EOF2
