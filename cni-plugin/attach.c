@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "addr.h"
+#include "ipam.h"
 #include "route.h"
 #include "sysctl.h"
 
@@ -16,6 +18,55 @@ void attach_random_name(const char *prefix, char *out, size_t len)
 	while (getrandom(&r, sizeof(r), 0) != sizeof(r) && errno == EINTR)
 		;
 	snprintf(out, len, "%s%08x", prefix, r);
+}
+
+int attach_socks_open(struct attach_socks *s, const char *netns, struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	s->host = calloc(1, sizeof(*s->host));
+	s->ctr = calloc(1, sizeof(*s->ctr));
+	if (!s->host || !s->ctr)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
+	if (np_nl_open(s->host, NULL, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	return netns ? attach_open_netns(s->ctr, netns, ce) : 0;
+}
+
+void attach_socks_close(struct attach_socks *s)
+{
+	if (s->host)
+		np_nl_close(s->host);
+	if (s->ctr)
+		np_nl_close(s->ctr);
+	free(s->host);
+	free(s->ctr);
+	s->host = s->ctr = NULL;
+}
+
+int attach_del(const struct cni_ctx *ctx, struct cni_error *ce)
+{
+	const struct cni_env *env = ctx->env;
+	if (ctx->conf->ipam_type && cni_ipam_del(ctx->conf, env, ctx->stdin_json, ce) < 0)
+		return -1;
+	if (!env->netns)
+		return 0;
+	struct np_nl *nl = malloc(sizeof(*nl));
+	struct np_err e = { 0 };
+	if (!nl)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
+	int rc = np_nl_open(nl, env->netns, &e);
+	if (rc == -ENOENT || rc == -EINVAL) {
+		free(nl);
+		return 0; /* the netns is gone, and its links with it */
+	}
+	if (rc == 0) {
+		rc = np_link_delete(nl, env->ifname, &e); /* a veth's host end goes with it */
+		if (rc == -ENODEV)
+			rc = 0;
+		np_nl_close(nl);
+	}
+	free(nl);
+	return rc < 0 ? cni_fail_np(ce, CNI_ERR_INTERNAL, &e) : 0;
 }
 
 int attach_open_netns(struct np_nl *nl, const char *netns, struct cni_error *ce)

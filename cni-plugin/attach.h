@@ -5,10 +5,25 @@
 
 #include <stdbool.h>
 
+#include "kind.h"
 #include "link.h"
 #include "nl.h"
 #include "result.h"
 #include "skel.h"
+
+/* The sockets an attachment works through: one in the host namespace and
+ * one in the container's (ctr stays closed when netns is NULL). */
+struct attach_socks {
+	struct np_nl *host, *ctr;
+};
+
+int attach_socks_open(struct attach_socks *s, const char *netns, struct cni_error *ce);
+void attach_socks_close(struct attach_socks *s);
+
+/* DEL of a link-based attachment: IPAM first (the lease must go even when
+ * the netns or the master is gone), then CNI_IFNAME in the netns; a missing
+ * netns or link is success. */
+int attach_del(const struct cni_ctx *ctx, struct cni_error *ce);
 
 /* "<prefix><8 hex>" from getrandom, for links that must not collide. */
 void attach_random_name(const char *prefix, char *out, size_t len);

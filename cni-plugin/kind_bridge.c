@@ -97,32 +97,11 @@ static int bridge_parse(struct cni_ctx *ctx, struct cni_error *ce)
 }
 
 struct bridge_run {
-	struct np_nl *host, *ctr;
+	struct attach_socks s;
 	char host_if[IFNAMSIZ];
 	bool bridge_made, veth_made, ipam_done;
 };
 
-static void run_free(struct bridge_run *r)
-{
-	if (r->host)
-		np_nl_close(r->host);
-	if (r->ctr)
-		np_nl_close(r->ctr);
-	free(r->host);
-	free(r->ctr);
-}
-
-static int run_open(struct bridge_run *r, const char *netns, struct cni_error *ce)
-{
-	struct np_err e = { 0 };
-	r->host = calloc(1, sizeof(*r->host));
-	r->ctr = calloc(1, sizeof(*r->ctr));
-	if (!r->host || !r->ctr)
-		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
-	if (np_nl_open(r->host, NULL, &e) < 0)
-		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	return netns ? attach_open_netns(r->ctr, netns, ce) : 0;
-}
 
 /* Creates the bridge if missing; two ADDs racing to create it both win. */
 static int ensure_bridge(struct bridge_run *r, const struct bridge_conf *b,
@@ -130,24 +109,24 @@ static int ensure_bridge(struct bridge_run *r, const struct bridge_conf *b,
 {
 	struct np_err e = { 0 };
 	struct np_link_attrs a = { .name = b->bridge, .mtu = (unsigned)b->mtu, .up = true };
-	int rc = np_link_create_bridge(r->host, &a, &e);
+	int rc = np_link_create_bridge(r->s.host, &a, &e);
 	if (rc < 0 && rc != -EEXIST)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	r->bridge_made = rc == 0;
 	np_err_clear(&e);
-	if (np_link_get(r->host, b->bridge, br, &e) < 0)
+	if (np_link_get(r->s.host, b->bridge, br, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	if (strcmp(br->kind, "bridge"))
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "\"%s\" exists but is a %s link, not a bridge",
 				b->bridge, br->kind[0] ? br->kind : "plain");
-	if (!(br->flags & IFF_UP) && np_link_set_up(r->host, b->bridge, true, &e) < 0)
+	if (!(br->flags & IFF_UP) && np_link_set_up(r->s.host, b->bridge, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	if (b->promisc && np_link_set_flag(r->host, b->bridge, IFF_PROMISC, true, &e) < 0)
+	if (b->promisc && np_link_set_flag(r->s.host, b->bridge, IFF_PROMISC, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	char key[96];
 	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", b->bridge);
 	np_sysctl_set(NULL, key, "0", NULL); /* absent when IPv6 is off */
-	if ((b->vlan || b->n_trunk) && np_bridge_set_vlan_filtering(r->host, b->bridge, true, &e) < 0)
+	if ((b->vlan || b->n_trunk) && np_bridge_set_vlan_filtering(r->s.host, b->bridge, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INVALID_CONFIG, &e);
 	return 0;
 }
@@ -169,33 +148,33 @@ static int count_ports(const struct np_link_info *l, void *arg)
 static void remove_new_bridge(struct bridge_run *r, const char *bridge)
 {
 	struct np_link_info br;
-	if (np_link_get(r->host, bridge, &br, NULL) < 0)
+	if (np_link_get(r->s.host, bridge, &br, NULL) < 0)
 		return;
 	struct port_count pc = { br.ifindex, 0 };
-	if (np_link_list(r->host, count_ports, &pc, NULL) == 0 && pc.n == 0)
-		np_link_delete(r->host, bridge, NULL);
+	if (np_link_list(r->s.host, count_ports, &pc, NULL) == 0 && pc.n == 0)
+		np_link_delete(r->s.host, bridge, NULL);
 }
 
 static int setup_port(struct bridge_run *r, const struct bridge_conf *b,
 		      struct cni_error *ce)
 {
 	struct np_err e = { 0 };
-	if (np_link_set_master(r->host, r->host_if, b->bridge, &e) < 0)
+	if (np_link_set_master(r->s.host, r->host_if, b->bridge, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	if (b->hairpin) {
 		struct np_brport_opts po = NP_BRPORT_UNCHANGED;
 		po.hairpin = 1;
-		if (np_bridge_port_set(r->host, r->host_if, &po, &e) < 0)
+		if (np_bridge_port_set(r->s.host, r->host_if, &po, &e) < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	}
 	if (!b->vlan && !b->n_trunk)
 		return 0;
-	if (!b->preserve_default_vlan && np_bridge_vlan(r->host, r->host_if, 1, false, false, true, &e) < 0)
+	if (!b->preserve_default_vlan && np_bridge_vlan(r->s.host, r->host_if, 1, false, false, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	if (b->vlan && np_bridge_vlan(r->host, r->host_if, (uint16_t)b->vlan, true, true, false, &e) < 0)
+	if (b->vlan && np_bridge_vlan(r->s.host, r->host_if, (uint16_t)b->vlan, true, true, false, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	for (int i = 0; i < b->n_trunk; i++)
-		if (np_bridge_vlan(r->host, r->host_if, b->trunk[i], false, false, false, &e) < 0)
+		if (np_bridge_vlan(r->s.host, r->host_if, b->trunk[i], false, false, false, &e) < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	return 0;
 }
@@ -213,7 +192,7 @@ static int create_veth(struct bridge_run *r, const struct bridge_conf *b,
 		struct np_link_attrs ctr = { .name = ctx->env->ifname, .mac = c->has_mac ? c->mac : NULL,
 					     .mtu = (unsigned)b->mtu, .netns = ctx->env->netns };
 		np_err_clear(&e);
-		int rc = np_link_create_veth(r->host, &host, &ctr, &e);
+		int rc = np_link_create_veth(r->s.host, &host, &ctr, &e);
 		if (rc == 0) {
 			r->veth_made = true;
 			return 0;
@@ -240,7 +219,7 @@ static int setup_gateway(struct bridge_run *r, const struct bridge_conf *b,
 			ip->has_gw = true;
 		}
 		struct np_prefix gw = { .ip = ip->gw, .len = ip->address.len };
-		int rc = np_addr_add(r->host, b->bridge, &gw, NP_ADDR_NODAD, &e);
+		int rc = np_addr_add(r->s.host, b->bridge, &gw, NP_ADDR_NODAD, &e);
 		if (rc < 0 && rc != -EEXIST)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		np_err_clear(&e);
@@ -276,9 +255,9 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 	struct np_link_info br, li;
 	int rc = -1;
 	cni_result_init(&ipam);
-	if (run_open(&r, env->netns, ce) < 0)
+	if (attach_socks_open(&r.s, env->netns, ce) < 0)
 		goto out;
-	if (np_link_get(r.ctr, env->ifname, &li, NULL) == 0) {
+	if (np_link_get(r.s.ctr, env->ifname, &li, NULL) == 0) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "interface \"%s\" already exists in container netns %s",
 			 env->ifname, env->netns);
 		goto out;
@@ -290,14 +269,14 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
 		goto out;
 	uint8_t mac[NP_MAC_LEN];
-	if (attach_read_mac(r.host, b->bridge, mac, NULL, ce) < 0)
+	if (attach_read_mac(r.s.host, b->bridge, mac, NULL, ce) < 0)
 		goto out;
 	cni_result_add_iface(res, b->bridge, mac, NULL);
-	if (attach_read_mac(r.host, r.host_if, mac, NULL, ce) < 0)
+	if (attach_read_mac(r.s.host, r.host_if, mac, NULL, ce) < 0)
 		goto out;
 	cni_result_add_iface(res, r.host_if, mac, NULL);
 	unsigned int mtu;
-	if (attach_read_mac(r.ctr, env->ifname, mac, &mtu, ce) < 0)
+	if (attach_read_mac(r.s.ctr, env->ifname, mac, &mtu, ce) < 0)
 		goto out;
 	int idx = cni_result_add_iface(res, env->ifname, mac, env->netns);
 	if (idx < 0) {
@@ -315,11 +294,11 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 		if (b->is_gateway && setup_gateway(&r, b, res, idx, ce) < 0)
 			goto out;
 		if (attach_sysctls(env->netns, env->ifname, b->dad, ce) < 0 ||
-		    attach_configure(r.ctr, env->ifname, res, idx, b->dad,
+		    attach_configure(r.s.ctr, env->ifname, res, idx, b->dad,
 				     b->disable_container_iface, ce) < 0)
 			goto out;
 	} else if (!b->disable_container_iface &&
-		   np_link_set_up(r.ctr, env->ifname, true, &e) < 0) {
+		   np_link_set_up(r.s.ctr, env->ifname, true, &e) < 0) {
 		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		goto out;
 	}
@@ -341,39 +320,18 @@ out:
 		if (r.ipam_done)
 			cni_ipam_del(c, env, ctx->stdin_json, &ignore);
 		if (r.veth_made)
-			np_link_delete(r.host, r.host_if, NULL); /* takes the pod end along */
+			np_link_delete(r.s.host, r.host_if, NULL); /* takes the pod end along */
 		if (r.bridge_made)
 			remove_new_bridge(&r, b->bridge);
 	}
 	cni_result_free(&ipam);
-	run_free(&r);
+	attach_socks_close(&r.s);
 	return rc;
 }
 
 static int bridge_del(struct cni_ctx *ctx, struct cni_error *ce)
 {
-	const struct cni_env *env = ctx->env;
-	if (ctx->conf->ipam_type && cni_ipam_del(ctx->conf, env, ctx->stdin_json, ce) < 0)
-		return -1;
-	if (!env->netns)
-		return 0;
-	struct np_nl *nl = malloc(sizeof(*nl));
-	struct np_err e = { 0 };
-	if (!nl)
-		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
-	int rc = np_nl_open(nl, env->netns, &e);
-	if (rc == -ENOENT || rc == -EINVAL) {
-		free(nl);
-		return 0;
-	}
-	if (rc == 0) {
-		rc = np_link_delete(nl, env->ifname, &e); /* the host end goes with it */
-		if (rc == -ENODEV)
-			rc = 0;
-		np_nl_close(nl);
-	}
-	free(nl);
-	return rc < 0 ? cni_fail_np(ce, CNI_ERR_INTERNAL, &e) : 0;
+	return attach_del(ctx, ce);
 }
 
 static int bridge_check(struct cni_ctx *ctx, const struct cni_result *prev,
@@ -387,27 +345,27 @@ static int bridge_check(struct cni_ctx *ctx, const struct cni_result *prev,
 	/* Unlike the reference, an L2-only config (no ipam) can be CHECKed. */
 	if (ctx->conf->ipam_type && cni_ipam_check(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0)
 		return -1;
-	if (run_open(&r, ctx->env->netns, ce) < 0)
+	if (attach_socks_open(&r.s, ctx->env->netns, ce) < 0)
 		goto out;
-	if (np_link_get(r.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")) {
+	if (np_link_get(r.s.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: bridge \"%s\" is missing or not a bridge", b->bridge);
 		goto out;
 	}
-	if (attach_check_iface(r.ctr, ctx->env, prev, &li, ce) < 0)
+	if (attach_check_iface(r.s.ctr, ctx->env, prev, &li, ce) < 0)
 		goto out;
 	if (strcmp(li.kind, "veth")) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s is a %s link, not a veth", ctx->env->ifname,
 			 li.kind[0] ? li.kind : "plain");
 		goto out;
 	}
-	if (np_link_get_by_index(r.host, li.link, &peer, &e) < 0 || peer.master != br.ifindex) {
+	if (np_link_get_by_index(r.s.host, li.link, &peer, &e) < 0 || peer.master != br.ifindex) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: the host end of %s is not a port of bridge \"%s\"",
 			 ctx->env->ifname, b->bridge);
 		goto out;
 	}
 	rc = 0;
 out:
-	run_free(&r);
+	attach_socks_close(&r.s);
 	return rc;
 }
 
@@ -417,11 +375,11 @@ static int bridge_status(struct cni_ctx *ctx, struct cni_error *ce)
 	struct bridge_run r = { 0 };
 	struct np_link_info br;
 	struct np_err e = { 0 };
-	int rc = run_open(&r, NULL, ce);
-	if (rc == 0 && (np_link_get(r.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")))
+	int rc = attach_socks_open(&r.s, NULL, ce);
+	if (rc == 0 && (np_link_get(r.s.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")))
 		rc = cni_fail(ce, CNI_ERR_NOT_AVAILABLE, "bridge \"%s\" is not available%s%s", b->bridge,
 			      e.msg[0] ? ": " : " (not a bridge)", e.msg);
-	run_free(&r);
+	attach_socks_close(&r.s);
 	if (rc == 0 && ctx->conf->ipam_type &&
 	    cni_ipam_status(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0) {
 		ce->code = CNI_ERR_NOT_AVAILABLE;

@@ -43,42 +43,18 @@ static int macvlan_parse(struct cni_ctx *ctx, struct cni_error *ce)
 }
 
 struct macvlan_run {
-	struct np_nl *host, *ctr;
+	struct attach_socks s;
 	char master[IFNAMSIZ];
 	char tmpname[IFNAMSIZ];
 	bool link_made, renamed, ipam_done;
 };
 
-static void run_free(struct macvlan_run *r)
-{
-	if (r->host) {
-		np_nl_close(r->host);
-		free(r->host);
-	}
-	if (r->ctr) {
-		np_nl_close(r->ctr);
-		free(r->ctr);
-	}
-}
-
-/* One socket in the host namespace and one in the container's. */
-static int run_open(struct macvlan_run *r, const char *netns, struct cni_error *ce)
-{
-	struct np_err e = { 0 };
-	r->host = calloc(1, sizeof(*r->host));
-	r->ctr = calloc(1, sizeof(*r->ctr));
-	if (!r->host || !r->ctr)
-		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
-	if (np_nl_open(r->host, NULL, &e) < 0)
-		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	return attach_open_netns(r->ctr, netns, ce);
-}
 
 /* The namespace the master lives in: the host, or the container with
  * linkInContainer. */
 static struct np_nl *master_nl(struct macvlan_run *r, const struct macvlan_conf *m)
 {
-	return m->link_in_container ? r->ctr : r->host;
+	return m->link_in_container ? r->s.ctr : r->s.host;
 }
 
 static int resolve_master(struct macvlan_run *r, const struct macvlan_conf *m,
@@ -121,7 +97,7 @@ static int create_link(struct macvlan_run *r, const struct macvlan_conf *m,
 		r->link_made = r->renamed = true;
 		return 0;
 	}
-	if (rc != -EEXIST || np_link_get(r->ctr, env->ifname, &(struct np_link_info){ 0 }, NULL) == 0)
+	if (rc != -EEXIST || np_link_get(r->s.ctr, env->ifname, &(struct np_link_info){ 0 }, NULL) == 0)
 		return cni_fail_np(ce, rc == -EADDRNOTAVAIL ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INTERNAL, &e);
 	attach_random_name("mvt", r->tmpname, sizeof(r->tmpname));
 	a.name = r->tmpname;
@@ -129,7 +105,7 @@ static int create_link(struct macvlan_run *r, const struct macvlan_conf *m,
 	if (np_link_create_macvlan(master_nl(r, m), &a, &o, &e) < 0)
 		return cni_fail_np(ce, e.code == -EADDRNOTAVAIL ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INTERNAL, &e);
 	r->link_made = true;
-	if (np_link_rename(r->ctr, r->tmpname, env->ifname, &e) < 0)
+	if (np_link_rename(r->s.ctr, r->tmpname, env->ifname, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	r->renamed = true;
 	return 0;
@@ -145,7 +121,7 @@ static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_e
 	struct cni_result ipam;
 	int rc = -1;
 	cni_result_init(&ipam);
-	if (run_open(&r, env->netns, ce) < 0)
+	if (attach_socks_open(&r.s, env->netns, ce) < 0)
 		goto out;
 	unsigned int master_mtu;
 	if (resolve_master(&r, m, &master_mtu, ce) < 0)
@@ -156,7 +132,7 @@ static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_e
 		goto out;
 	}
 	struct np_link_info li;
-	if (np_link_get(r.ctr, env->ifname, &li, NULL) == 0) {
+	if (np_link_get(r.s.ctr, env->ifname, &li, NULL) == 0) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "interface \"%s\" already exists in container netns %s",
 			 env->ifname, env->netns);
 		goto out;
@@ -167,7 +143,7 @@ static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_e
 
 	uint8_t mac[NP_MAC_LEN];
 	unsigned int mtu;
-	if (attach_read_mac(r.ctr, env->ifname, mac, &mtu, ce) < 0)
+	if (attach_read_mac(r.s.ctr, env->ifname, mac, &mtu, ce) < 0)
 		goto out;
 	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
 		goto out;
@@ -184,9 +160,9 @@ static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_e
 		if (cni_result_merge_ipam(res, &ipam, idx, ce) < 0)
 			goto out;
 		if (attach_sysctls(env->netns, env->ifname, m->dad, ce) < 0 ||
-		    attach_configure(r.ctr, env->ifname, res, idx, m->dad, false, ce) < 0)
+		    attach_configure(r.s.ctr, env->ifname, res, idx, m->dad, false, ce) < 0)
 			goto out;
-	} else if (np_link_set_up(r.ctr, env->ifname, true, &e) < 0) {
+	} else if (np_link_set_up(r.s.ctr, env->ifname, true, &e) < 0) {
 		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		goto out;
 	}
@@ -202,38 +178,16 @@ out:
 		if (r.ipam_done)
 			cni_ipam_del(c, env, ctx->stdin_json, &ignore);
 		if (r.link_made)
-			np_link_delete(r.ctr, r.renamed ? env->ifname : r.tmpname, NULL);
+			np_link_delete(r.s.ctr, r.renamed ? env->ifname : r.tmpname, NULL);
 	}
 	cni_result_free(&ipam);
-	run_free(&r);
+	attach_socks_close(&r.s);
 	return rc;
 }
 
 static int macvlan_del(struct cni_ctx *ctx, struct cni_error *ce)
 {
-	const struct cni_env *env = ctx->env;
-	/* IPAM first: the lease must go even if the netns or master is gone. */
-	if (ctx->conf->ipam_type && cni_ipam_del(ctx->conf, env, ctx->stdin_json, ce) < 0)
-		return -1;
-	if (!env->netns)
-		return 0;
-	struct np_nl *nl = malloc(sizeof(*nl));
-	struct np_err e = { 0 };
-	if (!nl)
-		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
-	int rc = np_nl_open(nl, env->netns, &e);
-	if (rc == -ENOENT || rc == -EINVAL) {
-		free(nl);
-		return 0; /* the netns is gone, and so is the link */
-	}
-	if (rc == 0) {
-		rc = np_link_delete(nl, env->ifname, &e);
-		if (rc == -ENODEV)
-			rc = 0;
-		np_nl_close(nl);
-	}
-	free(nl);
-	return rc < 0 ? cni_fail_np(ce, CNI_ERR_INTERNAL, &e) : 0;
+	return attach_del(ctx, ce);
 }
 
 static int macvlan_check(struct cni_ctx *ctx, const struct cni_result *prev,
@@ -244,13 +198,13 @@ static int macvlan_check(struct cni_ctx *ctx, const struct cni_result *prev,
 	int rc = -1;
 	if (ctx->conf->ipam_type && cni_ipam_check(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0)
 		return -1;
-	if (run_open(&r, ctx->env->netns, ce) < 0)
+	if (attach_socks_open(&r.s, ctx->env->netns, ce) < 0)
 		goto out;
 	unsigned int master_mtu;
 	if (resolve_master(&r, m, &master_mtu, ce) < 0)
 		goto out;
 	struct np_link_info li;
-	if (attach_check_iface(r.ctr, ctx->env, prev, &li, ce) < 0)
+	if (attach_check_iface(r.s.ctr, ctx->env, prev, &li, ce) < 0)
 		goto out;
 	if (strcmp(li.kind, "macvlan")) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s is a %s link, not macvlan", ctx->env->ifname,
@@ -264,7 +218,7 @@ static int macvlan_check(struct cni_ctx *ctx, const struct cni_result *prev,
 	}
 	rc = 0;
 out:
-	run_free(&r);
+	attach_socks_close(&r.s);
 	return rc;
 }
 

@@ -114,39 +114,37 @@ static void record_name(const char *iface, char *buf, size_t len)
 	snprintf(buf, len, "%s.json", iface);
 }
 
-int vc_store_write(struct vc_store *s, const struct vc_record *r, struct np_err *e)
+/* Writes txt (taking it) as name in r's VM directory. */
+static int write_vm_file(struct vc_store *s, const struct vc_record *r, const char *name,
+			 char *txt, mode_t mode, uid_t uid, gid_t gid, struct np_err *e)
 {
 	int rc = vc_record_validate(r, e);
-	if (rc < 0)
-		return rc;
-	int dfd = vm_dir(s, r->ns, r->vm, true, e);
-	if (dfd < 0)
-		return dfd;
-	char *txt = vc_record_format(r), name[32];
-	record_name(r->pod_iface, name, sizeof(name));
-	rc = txt ? np_atomic_write(dfd, name, txt, strlen(txt), 0600, NP_ATOMIC_DURABLE, e) : -ENOMEM;
+	int dfd = rc < 0 ? rc : vm_dir(s, r->ns, r->vm, true, e);
+	if (rc == 0 && dfd >= 0)
+		rc = txt ? np_atomic_write_as(dfd, name, txt, strlen(txt), mode, uid, gid, NP_ATOMIC_DURABLE, e) : -ENOMEM;
+	else if (rc == 0)
+		rc = dfd;
 	if (rc < 0)
 		np_err_prefix(e, rc, "cache: %s/%s/%s: ", r->ns, r->vm, name);
+	if (dfd >= 0)
+		close(dfd);
 	free(txt);
-	close(dfd);
 	return rc;
+}
+
+int vc_store_write(struct vc_store *s, const struct vc_record *r, struct np_err *e)
+{
+	char name[32];
+	record_name(r->pod_iface, name, sizeof(name));
+	return write_vm_file(s, r, name, vc_record_format(r), 0600, (uid_t)-1, (gid_t)-1, e);
 }
 
 int vc_store_write_kubevirt(struct vc_store *s, const struct vc_record *r, struct np_err *e)
 {
-	int rc = vc_record_validate(r, e);
-	if (rc < 0)
-		return rc;
-	int dfd = vm_dir(s, r->ns, r->vm, true, e);
-	if (dfd < 0)
-		return dfd;
-	char *txt = vc_kubevirt_format(r), name[48];
+	char name[48];
 	vc_kubevirt_filename(r->pod_iface, name, sizeof(name));
-	rc = txt ? np_atomic_write_as(dfd, name, txt, strlen(txt), VC_KUBEVIRT_MODE,
-				      s->kubevirt_uid, s->kubevirt_gid, NP_ATOMIC_DURABLE, e) : -ENOMEM;
-	free(txt);
-	close(dfd);
-	return rc;
+	return write_vm_file(s, r, name, vc_kubevirt_format(r), VC_KUBEVIRT_MODE, s->kubevirt_uid,
+			     s->kubevirt_gid, e);
 }
 
 /* Reads <dfd>/<iface>.json and checks that it belongs where it lies. */
