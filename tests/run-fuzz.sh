@@ -9,7 +9,8 @@ for bin in "$@"; do
 	corpus=$(dirname "$bin")/corpus/$name
 	seeds=tests/fuzz/seeds/${name#fuzz_}
 	mkdir -p "$corpus"
-	if "$bin" -max_total_time="$secs" -timeout=5 -print_final_stats=1 "$corpus" \
+	# crash inputs go beside the corpus, never into the working tree
+	if "$bin" -max_total_time="$secs" -timeout=5 -print_final_stats=1 -artifact_prefix="$corpus/" "$corpus" \
 		$( [ -d "$seeds" ] && echo "$seeds" ) >"$corpus.log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$corpus.log")
 		echo "fuzz $name: ${runs:-?} runs in ${secs}s, no crash"

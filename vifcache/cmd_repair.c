@@ -106,7 +106,9 @@ static void plan_one(const struct vc_opts *o, const char *ns, const char *vm, st
 		note(t, "torn or unreadable: ", read_err);
 	if (have_cur && cur.state == VC_FINISHED && !vc_owner_alive(lv, &cur.owner))
 		note(t, "stale: state finished but its owner (launcher netns/pod) is gone", NULL);
+	/* a node-wide scan looks closer only at files that fail the cheap check */
 	if (have_cur && cur.binding == VC_BRIDGE &&
+	    !(vm_dirfd >= 0 && vc_store_kubevirt_looks_right(vm_dirfd, t->iface, &cur)) &&
 	    (vm_dirfd >= 0 ? vc_store_read_kubevirt_at(vm_dirfd, t->iface, &kv, NULL) :
 			     vc_store_read_kubevirt(s, ns, vm, t->iface, &kv, NULL)) < 0)
 		note(t, "KubeVirt vif-cache file missing or unreadable", NULL);

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "base64.h"
+#include "jsoncheck.h"
 #include "kubevirt.h"
 #include "names.h"
 
@@ -204,6 +206,21 @@ int vc_store_read_kubevirt_at(int dirfd, const char *pod_iface, struct vc_record
 	if (txt != small)
 		free(txt);
 	return rc;
+}
+
+bool vc_store_kubevirt_looks_right(int dirfd, const char *pod_iface, const struct vc_record *r)
+{
+	char name[48], buf[SMALL_FILE], want[16] = "";
+	size_t len, vl;
+	const char *v;
+	vc_kubevirt_filename(pod_iface, name, sizeof(name));
+	if (np_file_read_into(dirfd, name, buf, sizeof(buf), &len, NULL) < 0 ||
+	    !vc_json_valid(buf, len, "MAC", &v, &vl))
+		return false;
+	if (!r->has_mac)
+		return v == NULL;
+	vc_base64_encode(r->mac, NP_MAC_LEN, want);
+	return v && vl == strlen(want) && !memcmp(v, want, vl);
 }
 
 int vc_store_read_kubevirt(struct vc_store *s, const char *ns, const char *vm,

@@ -41,6 +41,10 @@ int vc_store_read_kubevirt(struct vc_store *s, const char *ns, const char *vm,
 /* Same, from a VM directory fd a walk handed out (vc_entry.dirfd). */
 int vc_store_read_kubevirt_at(int dirfd, const char *pod_iface, struct vc_record *r,
 			      struct np_err *e);
+/* The cheap check of a node-wide scan: the KubeVirt file at dirfd is
+ * well-formed JSON whose MAC is r's. false means "look closer" (missing,
+ * damaged, different, or just unusual), not a verdict. */
+bool vc_store_kubevirt_looks_right(int dirfd, const char *pod_iface, const struct vc_record *r);
 /* Removes the record and its KubeVirt file; 0 if there was nothing. */
 int vc_store_remove(struct vc_store *s, const char *ns, const char *vm,
 		    const char *pod_iface, struct np_err *e);

@@ -12,6 +12,7 @@
 #include "base64.h"
 #include "domainxml.h"
 #include "exportdoc.h"
+#include "jsoncheck.h"
 #include "kubevirt.h"
 #include "record.h"
 
@@ -337,6 +338,33 @@ static void test_domain_xml(void **state)
 	assert_non_null(strstr(e.msg, "not closed"));
 }
 
+static void test_json_check(void **state)
+{
+	(void)state;
+	size_t len, vl;
+	const char *v;
+	char *txt = slurp("vif-cache-full.json", &len);
+	assert_true(vc_json_valid(txt, len, "MAC", &v, &vl));
+	assert_int_equal(vl, 8);
+	assert_memory_equal(v, "AkIK9AEF", 8);
+	for (size_t n = 0; n + 1 < len; n += 7)
+		if (vc_json_valid(txt, n, NULL, NULL, NULL))
+			fail_msg("a file cut at %zu bytes passed", n);
+	free(txt);
+	static const char *const bad[] = {
+		"{\"a\":\"\\\0\"}", "{\"a\":\"\\ud800\"}", "{\"a\":\"\\udc00x\"}", "{\"a\":01}",
+		"{\"a\":1.}", "{\"a\" 1}", "{\"a\":[1,]}", "[1] x", "{\"a\":tru}", "\"\x01\"",
+	};
+	static const size_t bad_len[] = { 10, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (vc_json_valid(bad[i], bad_len[i] ? bad_len[i] : strlen(bad[i]), NULL, NULL, NULL))
+			fail_msg("invalid JSON %zu accepted", i);
+	const char *good = " {\"x\":{\"MAC\":\"no\"},\"MAC\":\"yes\",\"s\":\"\\ud83d\\ude00\",\"n\":-1.5e3} ";
+	assert_true(vc_json_valid(good, strlen(good), "MAC", &v, &vl));
+	assert_int_equal(vl, 3); /* the top-level member, not the nested one */
+	assert_memory_equal(v, "yes", 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_record_hostile),
 		cmocka_unit_test(test_export_doc),
 		cmocka_unit_test(test_domain_xml),
+		cmocka_unit_test(test_json_check),
 	};
 	return cmocka_run_group_tests_name("vif-cache formats", tests, NULL, NULL);
 }
