@@ -137,6 +137,8 @@ int ipam_local_parse(const cJSON *ipam, struct ipam_local_conf *lc,
 		return -1;
 	if (!lc->data_dir || !*lc->data_dir)
 		lc->data_dir = IPAM_DEFAULT_DATA_DIR;
+	if (cni_json_bool(ipam, "ipam", "sticky", &lc->sticky, ce) < 0)
+		return -1;
 	if (cJSON_GetObjectItemCaseSensitive(ipam, "subnet")) {
 		/* legacy single range, first set (host-local does the same) */
 		cJSON *tmp = cJSON_CreateArray();
@@ -265,20 +267,46 @@ static int allocate_in_set(struct ipam_store *st, int set_idx,
 			np_prefix_str(&set->ranges[0].subnet, buf, sizeof(buf)), st->path);
 }
 
+/* The VM's sticky addresses as requests, when nothing else was asked for:
+ * those still in a configured range, one per range set. */
+static int vm_requests(struct ipam_store *st, const struct ipam_local_conf *lc,
+		       const struct ipam_vm *vm, struct np_ip *want, int max)
+{
+	struct np_ip ips[16];
+	bool used[IPAM_MAX_SETS] = { false };
+	int n = ipam_store_vm_ips(st, vm, ips, 16), count = 0;
+	for (int i = 0; i < n && count < max; i++)
+		for (int s = 0; s < lc->n_sets; s++)
+			if (!used[s] && range_of(&lc->sets[s], &ips[i])) {
+				used[s] = true;
+				want[count++] = ips[i];
+				break;
+			}
+	return count;
+}
+
 static int alloc_all(struct ipam_store *st, const struct ipam_local_conf *lc,
 		     const struct cni_conf *c, const struct ipam_owner *o,
-		     struct cni_result *out, struct cni_error *ce)
+		     const struct ipam_vm *vm, struct cni_result *out, struct cni_error *ce)
 {
 	struct np_err e = { 0 };
 	bool set_done[IPAM_MAX_SETS] = { false };
 	char buf[NP_PREFIX_STRLEN];
-	struct np_ip held[16];
-	int n_held = ipam_store_find(st, o, held, 16, &e);
+	struct np_ip held[16], wanted[CNI_MAX_IPS];
+	int n_held = ipam_store_find(st, o, vm, held, 16, &e);
 	if (n_held < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	int n_want = c->n_ips;
+	const char *source = c->ips_source;
+	for (int i = 0; i < c->n_ips; i++)
+		wanted[i] = c->ips[i].ip;
+	if (!n_want && vm) {
+		n_want = vm_requests(st, lc, vm, wanted, CNI_MAX_IPS);
+		source = "the VM's sticky address";
+	}
 
-	for (int i = 0; i < c->n_ips; i++) {
-		const struct np_ip *want = &c->ips[i].ip;
+	for (int i = 0; i < n_want; i++) {
+		const struct np_ip *want = &wanted[i];
 		int s;
 		const struct ipam_range *r = NULL;
 		for (s = 0; s < lc->n_sets && !r; s++)
@@ -286,19 +314,23 @@ static int alloc_all(struct ipam_store *st, const struct ipam_local_conf *lc,
 		s--;
 		if (!r)
 			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: requested IP %s is not in any configured range",
-					c->ips_source, np_ip_str(want, buf, sizeof(buf)));
+					source, np_ip_str(want, buf, sizeof(buf)));
 		if (set_done[s])
 			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: two requested IPs fall in the same range set",
-					c->ips_source);
+					source);
 		if (r->has_gateway && np_ip_equal(want, &r->gateway))
 			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: requested IP %s is the range's gateway",
-					c->ips_source, np_ip_str(want, buf, sizeof(buf)));
+					source, np_ip_str(want, buf, sizeof(buf)));
 		int rc = take(st, o, want, &e);
+		if (rc == 0 && vm && ipam_store_vm_owns_lease(st, vm, want))
+			rc = ipam_store_index_add(st, o, want, &e) < 0 ? -1 : 1; /* shared with the VM's other pod */
+		if (rc == 1 && vm)
+			rc = ipam_store_vm_hold(st, vm, want, o, &e) < 0 ? -1 : 1;
 		if (rc < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		if (rc == 0)
 			return cni_fail(ce, CNI_ERR_INTERNAL, "%s: requested IP %s is already allocated to another container",
-					c->ips_source, np_ip_str(want, buf, sizeof(buf)));
+					source, np_ip_str(want, buf, sizeof(buf)));
 		fill_ip(&out->ips[out->n_ips++], r, want);
 		set_done[s] = true;
 	}
@@ -314,11 +346,20 @@ static int alloc_all(struct ipam_store *st, const struct ipam_local_conf *lc,
 			continue;
 		if (allocate_in_set(st, s, &lc->sets[s], o, &out->ips[out->n_ips], ce) < 0)
 			return -1;
+		if (vm && ipam_store_vm_hold(st, vm, &out->ips[out->n_ips].address.ip, o, &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		out->n_ips++;
 	}
 	for (int i = 0; i < lc->n_routes; i++)
 		out->routes[out->n_routes++] = lc->routes[i];
 	return 0;
+}
+
+/* The VM leases follow, when the network is sticky and the pod is a VM's. */
+static struct ipam_vm *sticky_vm(const struct ipam_local_conf *lc, const struct cni_conf *c,
+				 struct ipam_vm *vm)
+{
+	return lc->sticky && c->vm.name[0] && c->vm.namespace_[0] ? vm : NULL;
 }
 
 static int open_store(const struct cni_conf *c, struct ipam_local_conf *lc,
@@ -341,10 +382,11 @@ int ipam_local_add(const struct cni_conf *c, const struct cni_env *env,
 	if (open_store(c, &lc, &st, ce) < 0)
 		return -1;
 	struct ipam_owner o = { env->container_id, env->ifname };
-	int rc = alloc_all(&st, &lc, c, &o, out, ce);
+	struct ipam_vm vmid = { c->vm.namespace_, c->vm.name }, *vm = sticky_vm(&lc, c, &vmid);
+	int rc = alloc_all(&st, &lc, c, &o, vm, out, ce);
 	if (rc < 0) {
 		struct np_err e = { 0 };
-		ipam_store_release(&st, &o, &e); /* nothing half-allocated stays */
+		ipam_store_release(&st, &o, vm, &e); /* nothing half-allocated stays */
 		out->n_ips = out->n_routes = 0;
 	}
 	ipam_store_close(&st);
@@ -360,7 +402,8 @@ int ipam_local_del(const struct cni_conf *c, const struct cni_env *env,
 		return -1;
 	struct np_err e = { 0 };
 	struct ipam_owner o = { env->container_id, env->ifname };
-	int rc = ipam_store_release(&st, &o, &e);
+	struct ipam_vm vmid = { c->vm.namespace_, c->vm.name };
+	int rc = ipam_store_release(&st, &o, sticky_vm(&lc, c, &vmid), &e);
 	ipam_store_close(&st);
 	return rc < 0 ? cni_fail_np(ce, CNI_ERR_INTERNAL, &e) : 0;
 }
@@ -374,8 +417,9 @@ int ipam_local_check(const struct cni_conf *c, const struct cni_env *env,
 		return -1;
 	struct np_err e = { 0 };
 	struct ipam_owner o = { env->container_id, env->ifname };
+	struct ipam_vm vmid = { c->vm.namespace_, c->vm.name };
 	struct np_ip held[16];
-	int n = ipam_store_find(&st, &o, held, 16, &e);
+	int n = ipam_store_find(&st, &o, sticky_vm(&lc, c, &vmid), held, 16, &e);
 	ipam_store_close(&st);
 	if (n < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);

@@ -23,6 +23,7 @@ struct ipam_range_set {
 
 struct ipam_local_conf {
 	const char *data_dir;
+	bool sticky;       /* leases follow the VM identity (see ipam_store.h) */
 	int n_sets;
 	struct ipam_range_set sets[IPAM_MAX_SETS];
 	int n_routes;

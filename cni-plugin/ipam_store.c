@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include <net/if.h>
 #include "names.h"
 
 #define LEASE_MAX 512
@@ -278,8 +279,11 @@ static int scan_owner(struct ipam_store *s, const struct ipam_owner *o,
 	return count;
 }
 
+static bool vm_holds(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ip,
+		     const struct ipam_owner *o);
+
 int ipam_store_find(struct ipam_store *s, const struct ipam_owner *o,
-		    struct np_ip *ips, int max, struct np_err *e)
+		    const struct ipam_vm *vm, struct np_ip *ips, int max, struct np_err *e)
 {
 	struct np_ip cand[16];
 	int n = read_index(s, o, cand, 16);
@@ -291,7 +295,8 @@ int ipam_store_find(struct ipam_store *s, const struct ipam_owner *o,
 		for (int i = 0; i < n && kept < max; i++) {
 			char name[NP_PREFIX_STRLEN], cur[LEASE_MAX];
 			np_ip_str(&cand[i], name, sizeof(name));
-			if (read_small(s->dirfd, name, cur, sizeof(cur)) >= 0 && lease_belongs_to(cur, o))
+			if (read_small(s->dirfd, name, cur, sizeof(cur)) >= 0 &&
+			    (lease_belongs_to(cur, o) || (vm && vm_holds(s, vm, &cand[i], o))))
 				ips[kept++] = cand[i];
 		}
 		n = kept;
@@ -301,18 +306,196 @@ int ipam_store_find(struct ipam_store *s, const struct ipam_owner *o,
 	return n;
 }
 
+/* ---- sticky leases: the VM index ---------------------------------------- */
+
+struct holder {
+	struct np_ip ip;
+	char cid[256];
+	char ifname[IFNAMSIZ];
+};
+#define MAX_HOLDERS 32
+
+static int vm_dir(struct ipam_store *s, bool create)
+{
+	int fd = openat(s->dirfd, IPAM_VM_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(s->dirfd, IPAM_VM_DIR, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		fd = openat(s->dirfd, IPAM_VM_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/* "ns\r\nname\n" then "ip cid ifname" lines; unreadable lines are dropped. */
+static int vm_read_at(int dfd, const char *file, struct holder *h, int max)
+{
+	char buf[16384];
+	ssize_t n = read_small(dfd, file, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	int count = 0;
+	char *save = NULL, *line = strtok_r(buf, "\n", &save);
+	if (line)
+		line = strtok_r(NULL, "\n", &save);
+	for (line = line ? strtok_r(NULL, "\n", &save) : NULL; line && count < max;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char ip[64], cid[256], ifn[IFNAMSIZ];
+		if (sscanf(line, "%63s %255s %15s", ip, cid, ifn) == 3 && np_ip_parse(ip, &h[count].ip, NULL) == 0 &&
+		    np_valid_container_id(cid, NULL) == 0 && np_valid_ifname(ifn, "ifname", NULL) == 0) {
+			strcpy(h[count].cid, cid);
+			strcpy(h[count].ifname, ifn);
+			count++;
+		}
+	}
+	return count;
+}
+
+static int vm_read(struct ipam_store *s, const struct ipam_vm *vm, struct holder *h, int max)
+{
+	char file[400];
+	int dfd = vm_dir(s, false);
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	np_owner_filename(vm->ns, vm->name, file, sizeof(file));
+	int n = vm_read_at(dfd, file, h, max);
+	close(dfd);
+	return n == -ENOENT ? 0 : n;
+}
+
+static int vm_write_at(int dfd, const char *file, const char *ns, const char *name,
+		       const struct holder *h, int n, struct np_err *e)
+{
+	if (n == 0) {
+		if (unlinkat(dfd, file, 0) < 0 && errno != ENOENT)
+			return np_errf(e, -errno, "IPAM store: cannot remove VM index %s", file);
+		return 0;
+	}
+	char buf[16384], ip[NP_PREFIX_STRLEN];
+	size_t off = (size_t)snprintf(buf, sizeof(buf), "%s\r\n%s\n", ns, name);
+	for (int i = 0; i < n && off < sizeof(buf); i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s %s %s\n", np_ip_str(&h[i].ip, ip, sizeof(ip)),
+					h[i].cid, h[i].ifname);
+	if (off >= sizeof(buf))
+		return np_errmsg(e, -E2BIG, "IPAM store: VM index %s too large", file);
+	return np_atomic_write(dfd, file, buf, off, 0600, 0, e);
+}
+
+static int vm_write(struct ipam_store *s, const struct ipam_vm *vm, const struct holder *h, int n,
+		    struct np_err *e)
+{
+	char file[400];
+	int dfd = vm_dir(s, n > 0);
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : np_errf(e, dfd, "IPAM store %s: cannot open %s", s->path, IPAM_VM_DIR);
+	np_owner_filename(vm->ns, vm->name, file, sizeof(file));
+	int rc = vm_write_at(dfd, file, vm->ns, vm->name, h, n, e);
+	close(dfd);
+	return rc;
+}
+
+static bool is_holder(const struct holder *h, const struct np_ip *ip, const char *cid, const char *ifn)
+{
+	return np_ip_equal(&h->ip, ip) && !strcmp(h->cid, cid) && !strcmp(h->ifname, ifn);
+}
+
+static bool vm_holds(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ip,
+		     const struct ipam_owner *o)
+{
+	struct holder h[MAX_HOLDERS];
+	int n = vm_read(s, vm, h, MAX_HOLDERS);
+	for (int i = 0; i < n; i++)
+		if (is_holder(&h[i], ip, o->container_id, o->ifname))
+			return true;
+	return false;
+}
+
+int ipam_store_vm_ips(struct ipam_store *s, const struct ipam_vm *vm, struct np_ip *ips, int max)
+{
+	struct holder h[MAX_HOLDERS];
+	int n = vm_read(s, vm, h, MAX_HOLDERS), count = 0;
+	for (int i = 0; i < n && count < max; i++) {
+		bool seen = false;
+		for (int k = 0; k < count; k++)
+			seen |= np_ip_equal(&ips[k], &h[i].ip);
+		if (!seen)
+			ips[count++] = h[i].ip;
+	}
+	return count;
+}
+
+int ipam_store_vm_hold(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ip,
+		       const struct ipam_owner *o, struct np_err *e)
+{
+	struct holder h[MAX_HOLDERS];
+	int n = vm_read(s, vm, h, MAX_HOLDERS);
+	if (n < 0)
+		return np_errf(e, n, "IPAM store %s: cannot read the VM index of %s/%s", s->path, vm->ns, vm->name);
+	for (int i = 0; i < n; i++)
+		if (is_holder(&h[i], ip, o->container_id, o->ifname))
+			return 0;
+	if (n == MAX_HOLDERS)
+		return np_errmsg(e, -E2BIG, "IPAM store %s: VM %s/%s has %d address holders already", s->path,
+				 vm->ns, vm->name, MAX_HOLDERS);
+	h[n].ip = *ip;
+	snprintf(h[n].cid, sizeof(h[n].cid), "%s", o->container_id);
+	snprintf(h[n].ifname, sizeof(h[n].ifname), "%s", o->ifname);
+	return vm_write(s, vm, h, n + 1, e);
+}
+
+bool ipam_store_vm_owns_lease(struct ipam_store *s, const struct ipam_vm *vm,
+			      const struct np_ip *ip)
+{
+	char name[NP_PREFIX_STRLEN], cur[LEASE_MAX];
+	const char *cid, *ifn;
+	np_ip_str(ip, name, sizeof(name));
+	if (read_small(s->dirfd, name, cur, sizeof(cur)) < 0 || !split_owner(cur, &cid, &ifn))
+		return false;
+	struct ipam_owner owner = { cid, ifn };
+	return vm_holds(s, vm, ip, &owner);
+}
+
+/* Gives ip's lease to h (an attachment of the same VM that still holds it). */
+static int hand_over(struct ipam_store *s, const struct np_ip *ip, const struct holder *h,
+		     struct np_err *e)
+{
+	char name[NP_PREFIX_STRLEN], content[LEASE_MAX];
+	np_ip_str(ip, name, sizeof(name));
+	snprintf(content, sizeof(content), "%s\r\n%s", h->cid, h->ifname);
+	return np_atomic_write(s->dirfd, name, content, strlen(content), 0600, 0, e);
+}
+
 int ipam_store_release(struct ipam_store *s, const struct ipam_owner *o,
-		       struct np_err *e)
+		       const struct ipam_vm *vm, struct np_err *e)
 {
 	struct np_ip ips[16];
-	int n = ipam_store_find(s, o, ips, 16, e);
+	struct holder h[MAX_HOLDERS];
+	int nh = vm ? vm_read(s, vm, h, MAX_HOLDERS) : 0;
+	if (nh < 0)
+		nh = 0;
+	int n = ipam_store_find(s, o, vm, ips, 16, e);
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
-		char name[NP_PREFIX_STRLEN];
+		char name[NP_PREFIX_STRLEN], cur[LEASE_MAX];
 		np_ip_str(&ips[i], name, sizeof(name));
-		if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
-			return np_errf(e, -errno, "IPAM store %s: cannot release %s", s->path, name);
+		if (read_small(s->dirfd, name, cur, sizeof(cur)) < 0 || !lease_belongs_to(cur, o))
+			continue; /* a shared address whose lease another holder has */
+		int heir = -1;
+		for (int k = 0; k < nh && heir < 0; k++)
+			if (np_ip_equal(&h[k].ip, &ips[i]) && !is_holder(&h[k], &ips[i], o->container_id, o->ifname))
+				heir = k;
+		int rc = heir >= 0 ? hand_over(s, &ips[i], &h[heir], e) :
+			 (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0);
+		if (rc < 0)
+			return np_errf(e, rc, "IPAM store %s: cannot release %s", s->path, name);
+	}
+	if (vm && nh > 0) {
+		int kept = 0;
+		for (int k = 0; k < nh; k++)
+			if (strcmp(h[k].cid, o->container_id) || strcmp(h[k].ifname, o->ifname))
+				h[kept++] = h[k];
+		if (kept != nh && vm_write(s, vm, h, kept, e) < 0)
+			return -EIO;
 	}
 	char iname[400];
 	index_name(o, iname, sizeof(iname));
@@ -352,17 +535,69 @@ int ipam_store_set_last_reserved(struct ipam_store *s, int set,
 	return 0;
 }
 
+/* The holders of every VM index, for GC. */
+struct vm_file {
+	char name[256];
+	char ns[254], vm[254];
+	int n;
+	struct holder h[MAX_HOLDERS];
+};
+
+static int load_vm_files(struct ipam_store *s, struct vm_file **out, int *n)
+{
+	*out = NULL;
+	*n = 0;
+	int dfd = vm_dir(s, false);
+	if (dfd < 0)
+		return dfd == -ENOENT ? 0 : dfd;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	struct dirent *de;
+	int cap = 0;
+	while ((de = readdir(d))) {
+		char head[600], *cr;
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof((*out)->name) ||
+		    read_small(dirfd(d), de->d_name, head, sizeof(head)) < 0 || !(cr = strstr(head, "\r\n")))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			void *nb = realloc(*out, (size_t)cap * sizeof(**out));
+			if (!nb)
+				break;
+			*out = nb;
+		}
+		struct vm_file *f = &(*out)[*n];
+		*cr = '\0';
+		snprintf(f->ns, sizeof(f->ns), "%.253s", head);
+		snprintf(f->vm, sizeof(f->vm), "%.*s", (int)strcspn(cr + 2, "\n"), cr + 2);
+		strcpy(f->name, de->d_name);
+		f->n = vm_read_at(dirfd(d), de->d_name, f->h, MAX_HOLDERS);
+		if (f->n >= 0)
+			(*n)++;
+	}
+	closedir(d);
+	return 0;
+}
+
 int ipam_store_gc(struct ipam_store *s,
 		  bool (*is_valid)(const char *cid, const char *ifname, void *arg),
 		  void *arg, int *removed, struct np_err *e)
 {
+	struct vm_file *vf;
+	int nvf;
 	*removed = 0;
+	if (load_vm_files(s, &vf, &nvf) < 0)
+		return np_errf(e, -errno, "IPAM store %s: cannot read the VM indexes for GC", s->path);
 	for (int pass = 0; pass < 2; pass++) {
 		int dfd = openat(pass == 0 ? s->dirfd : s->ownerfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 		if (!d) {
 			if (dfd >= 0)
 				close(dfd);
+			free(vf);
 			return np_errf(e, -errno, "IPAM store %s: cannot list leases for GC", s->path);
 		}
 		int lfd = dirfd(d);
@@ -377,10 +612,30 @@ int ipam_store_gc(struct ipam_store *s,
 				continue;
 			if (!split_owner(cur, &cid, &ifn))
 				continue; /* old id-only lease: no ifname to judge by */
-			if (!is_valid(cid, ifn, arg) && unlinkat(lfd, de->d_name, 0) == 0 && pass == 0)
-				(*removed)++;
+			if (is_valid(cid, ifn, arg))
+				continue;
+			/* a shared lease passes to a holder that is still valid */
+			const struct holder *heir = NULL;
+			for (int f = 0; pass == 0 && f < nvf && !heir; f++)
+				for (int k = 0; k < vf[f].n && !heir; k++)
+					if (np_ip_equal(&vf[f].h[k].ip, &ip) && is_valid(vf[f].h[k].cid, vf[f].h[k].ifname, arg))
+						heir = &vf[f].h[k];
+			if (heir ? hand_over(s, &ip, heir, NULL) == 0 : unlinkat(lfd, de->d_name, 0) == 0)
+				*removed += pass == 0 && !heir;
 		}
 		closedir(d);
 	}
+	int vdfd = nvf ? vm_dir(s, false) : -1;
+	for (int f = 0; vdfd >= 0 && f < nvf; f++) {
+		int kept = 0;
+		for (int k = 0; k < vf[f].n; k++)
+			if (is_valid(vf[f].h[k].cid, vf[f].h[k].ifname, arg))
+				vf[f].h[kept++] = vf[f].h[k];
+		if (kept != vf[f].n)
+			vm_write_at(vdfd, vf[f].name, vf[f].ns, vf[f].vm, vf[f].h, kept, NULL);
+	}
+	if (vdfd >= 0)
+		close(vdfd);
+	free(vf);
 	return 0;
 }

@@ -29,6 +29,26 @@ struct ipam_owner {
 	const char *ifname;
 };
 
+/* Sticky leases: the VM an attachment belongs to (NULL: not sticky). The
+ * VM index .mignet-vms/<ns>@<vm> lists "ip containerID ifname" for every
+ * attachment of the VM that holds an address, so that another attachment
+ * of the same VM (a migration target on this node) can share it, and a
+ * release hands the lease to the remaining holder instead of freeing it. */
+struct ipam_vm {
+	const char *ns, *name;
+};
+#define IPAM_VM_DIR ".mignet-vms"
+
+/* The VM's addresses in this network (distinct, at most max). */
+int ipam_store_vm_ips(struct ipam_store *s, const struct ipam_vm *vm, struct np_ip *ips,
+		      int max);
+/* Records o as a holder of ip for vm. */
+int ipam_store_vm_hold(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ip,
+		       const struct ipam_owner *o, struct np_err *e);
+/* Whether ip's lease is held by an attachment of vm (so o may share it). */
+bool ipam_store_vm_owns_lease(struct ipam_store *s, const struct ipam_vm *vm,
+			      const struct np_ip *ip);
+
 /* Creates the directories as needed (0700, no symlinks followed) and
  * takes the lock. */
 int ipam_store_open(struct ipam_store *s, const char *data_dir,
@@ -39,15 +59,16 @@ void ipam_store_close(struct ipam_store *s);
 int ipam_store_reserve(struct ipam_store *s, const struct np_ip *ip,
 		       const struct ipam_owner *o, struct np_err *e);
 /* The owner's leases recorded in this store, from the index (or a scan of
- * host-local-written files when there is no index). */
+ * host-local-written files when there is no index); with vm, also the
+ * addresses it shares. */
 int ipam_store_find(struct ipam_store *s, const struct ipam_owner *o,
-		    struct np_ip *ips, int max, struct np_err *e);
+		    const struct ipam_vm *vm, struct np_ip *ips, int max, struct np_err *e);
 /* Adds ip to the owner's index (written before the lease file itself, so a
  * crash between the two leaves an index entry that release skips). */
 int ipam_store_index_add(struct ipam_store *s, const struct ipam_owner *o,
 			 const struct np_ip *ip, struct np_err *e);
 int ipam_store_release(struct ipam_store *s, const struct ipam_owner *o,
-		       struct np_err *e);
+		       const struct ipam_vm *vm, struct np_err *e);
 
 int ipam_store_last_reserved(struct ipam_store *s, int set, struct np_ip *out);
 int ipam_store_set_last_reserved(struct ipam_store *s, int set,

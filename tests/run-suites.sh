@@ -26,6 +26,8 @@ sweep() {
 trap sweep EXIT
 trap 'sweep; exit 130' INT TERM
 
+# the plugin's default vif-cache root: tests must never touch it
+vifcache_before=$([ -e /run/mignet ] && echo yes || echo no)
 passed=0 failed=0 suites_failed=0
 summary=()
 run_suite() {
@@ -56,12 +58,13 @@ done
 leftover=$(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$prefix" || true)
 leftover_links=$(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep "^$prefix" || true)
 leftover_tmp=$(ls -d "$TMPDIR_BASE"* 2>/dev/null || true)
+[ "$vifcache_before" = no ] && [ -e /run/mignet ] && leftover_tmp="$leftover_tmp /run/mignet (created by a test)"
 if [ -n "$leftover$leftover_links$leftover_tmp" ]; then
 	echo "run-suites: left behind: ${leftover} ${leftover_links} ${leftover_tmp}" >&2
 	failed=$((failed + 1))
 	summary+=("leftovers    namespaces/links/temp     0 passed, 1 failed")
 else
-	summary+=("leftovers    none (namespaces, links, temp files checked)")
+	summary+=("leftovers    none (namespaces, links, temp files, /run/mignet checked)")
 fi
 
 echo

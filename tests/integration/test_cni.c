@@ -641,8 +641,8 @@ static void test_log_file_and_vm_identity(void **state)
 	(void)state;
 	char *log = cni_conf("%s/cni.log", datadir);
 	char *conf = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"lg\",\"type\":\"mignet-macvlan\",\"master\":\"up0\","
-			      "\"logFile\":\"%s\",\"capabilities\":{\"io.kubernetes.cri.pod-annotations\":true},"
-			      "\"runtimeConfig\":{\"io.kubernetes.cri.pod-annotations\":{\"kubevirt.io/domain\":\"vm-a\"}}}", log);
+			      "\"logFile\":\"%s\",\"vifCacheDir\":\"%s/vifcache\",\"capabilities\":{\"io.kubernetes.cri.pod-annotations\":true},"
+			      "\"runtimeConfig\":{\"io.kubernetes.cri.pod-annotations\":{\"kubevirt.io/domain\":\"vm-a\"}}}", log, datadir);
 	struct cni_call c = call("ADD", "lg1", "net1");
 	c.args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a-x";
 	cJSON *out;
@@ -668,6 +668,70 @@ static void test_log_file_and_vm_identity(void **state)
 	free(log);
 }
 
+/* Sticky leases: a migration target on the same node shares the VM's
+ * address; whichever pod goes first, the address stays with the other. */
+static void test_sticky_same_node(void **state)
+{
+	(void)state;
+	char c2[64], c2path[NST_PATH_MAX];
+	nst_netns_add("c2", c2path, c2);
+	char *ipam_sticky = cni_conf("{\"type\":\"mignet-ipam\",\"sticky\":true,\"dataDir\":\"%s\","
+				     "\"ranges\":[[{\"subnet\":\"10.60.0.0/24\"}]]}", datadir);
+	/* each pod has a vif-cache of its own, so only stickiness can give the
+	 * target the VM's address */
+	char *src_conf = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"sticky\",\"type\":\"mignet-macvlan\",\"master\":\"up0\","
+				  "\"vifCacheDir\":\"%s/vc-src\",\"runtimeConfig\":{\"io.kubernetes.cri.pod-annotations\":"
+				  "{\"kubevirt.io/domain\":\"vm-s\"}},\"ipam\":%s}", datadir, ipam_sticky);
+	char *tgt_conf = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"sticky\",\"type\":\"mignet-macvlan\",\"master\":\"up0\","
+				  "\"vifCacheDir\":\"%s/vc-tgt\",\"runtimeConfig\":{\"io.kubernetes.cri.pod-annotations\":"
+				  "{\"kubevirt.io/domain\":\"vm-s\"}},\"ipam\":%s}", datadir, ipam_sticky);
+	char *other = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"sticky\",\"type\":\"mignet-macvlan\",\"master\":\"up0\","
+			       "\"ipam\":%s}", ipam_sticky);
+	const char *args = "IgnoreUnknown=1;K8S_POD_NAMESPACE=prod";
+	for (int order = 0; order < 2; order++) {
+		struct cni_call src = call("ADD", "src1", "net1"), tgt = call("ADD", "tgt1", "net1");
+		src.args = tgt.args = args;
+		tgt.netns = c2path;
+		cJSON *a, *b;
+		assert_int_equal(cni_run(&src, src_conf, &a), 0);
+		int rc = cni_run(&tgt, tgt_conf, &b);
+		if (rc)
+			fail_msg("target ADD: %s", cJSON_PrintUnformatted(b));
+		const char *ipa = nst_str(cJSON_GetArrayItem(cJSON_GetObjectItem(a, "ips"), 0), "address");
+		const char *ipb = nst_str(cJSON_GetArrayItem(cJSON_GetObjectItem(b, "ips"), 0), "address");
+		assert_string_equal(ipa, ipb);
+		/* a pod of another VM can neither get nor take it */
+		struct cni_call o = call("ADD", "other1", "net7");
+		cJSON *oc;
+		assert_int_equal(cni_run(&o, other, &oc), 0);
+		assert_string_not_equal(nst_str(cJSON_GetArrayItem(cJSON_GetObjectItem(oc, "ips"), 0), "address"), ipa);
+		cJSON_Delete(oc);
+		o.command = "DEL";
+		assert_int_equal(cni_run(&o, other, NULL), 0);
+		char lease[300];
+		snprintf(lease, sizeof(lease), "%s/sticky/%.*s", datadir, (int)strcspn(ipa, "/"), ipa);
+		/* order 0: the migration succeeded (source goes first);
+		 * order 1: it failed (target goes first) */
+		struct cni_call *first = order == 0 ? &src : &tgt, *second = order == 0 ? &tgt : &src;
+		const char *first_conf = order == 0 ? src_conf : tgt_conf, *second_conf = order == 0 ? tgt_conf : src_conf;
+		first->command = second->command = "DEL";
+		assert_int_equal(cni_run(first, first_conf, NULL), 0);
+		if (nst_sh("grep -q '%s' %s", second->container_id, lease) != 0)
+			fail_msg("order %d: after %s's DEL the lease %s is not %s's", order, first->container_id, lease,
+				 second->container_id);
+		assert_int_equal(cni_run(second, second_conf, NULL), 0);
+		assert_int_equal(nst_sh("test -e %s", lease), 1);
+		cJSON_Delete(a);
+		cJSON_Delete(b);
+	}
+	assert_int_equal(leases("sticky"), 0);
+	free(other);
+	free(src_conf);
+	free(tgt_conf);
+	free(ipam_sticky);
+	nst_netns_del(c2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_sriov_without_hardware),
 		cmocka_unit_test(test_bridge_vlan),
 		cmocka_unit_test(test_log_file_and_vm_identity),
+		cmocka_unit_test(test_sticky_same_node),
 	};
 	return cmocka_run_group_tests_name("CNI plugin", tests, setup, teardown);
 }
