@@ -105,7 +105,18 @@ $(BUILD)/tests/integration/%: tests/integration/%.c $(call obj,$(TESTLIB_SRC)) $
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) $(TEST_LIBS)
 
-tests: all $(UNIT_BINS) $(INTEG_BINS)
+# The migration lab's test guest: a multiboot kernel of our own (lab.md).
+GUEST := $(BUILD)/guest.elf
+GUEST_CFLAGS := -m32 -ffreestanding -fno-pic -fno-stack-protector -O2 -Wall -Wextra -Werror
+
+$(GUEST): tests/e2e/guest/boot.S tests/e2e/guest/guest.c tests/e2e/guest/link.ld
+	@mkdir -p $(BUILD)/obj/guest
+	gcc -m32 -c -o $(BUILD)/obj/guest/boot.o tests/e2e/guest/boot.S
+	gcc $(GUEST_CFLAGS) -c -o $(BUILD)/obj/guest/guest.o tests/e2e/guest/guest.c
+	ld -m elf_i386 -z noexecstack --no-warn-rwx-segments -T tests/e2e/guest/link.ld -o $@ \
+		$(BUILD)/obj/guest/boot.o $(BUILD)/obj/guest/guest.o
+
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(GUEST)
 
 deps:
 	@tests/deps.sh $(DEB_PKGS)
