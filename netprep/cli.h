@@ -15,5 +15,7 @@ int cmd_setup(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_nad(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_migrate_cancel(int argc, char **argv);
 
 #endif

@@ -14,6 +14,8 @@ static const struct verb {
 	{ "compare", cmd_compare, "list what differs between two nodes, with fixes" },
 	{ "address", cmd_address, "print the address the migration stream should go to" },
 	{ "links", cmd_links, "list links, their state and addresses in a namespace" },
+	{ "migrate", cmd_migrate, "live-migrate a domain over the migration network" },
+	{ "migrate-cancel", cmd_migrate_cancel, "abort a running migration of a domain" },
 	{ "nad", cmd_nad, "print the CNI config of each NetworkAttachmentDefinition in a file" },
 };
 

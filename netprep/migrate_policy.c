@@ -12,13 +12,14 @@ uint64_t mig_size_gib(uint64_t bytes)
 	return (bytes + 999999999ULL) / 1000000000ULL;
 }
 
-/* Strategy auto: from the second iteration on, a guest that dirties memory
- * at least as fast as the link moves it will not converge by pre-copy;
- * switching now saves the whole completion budget. */
+/* Strategy auto: from the second iteration on (the first has no dirty rate
+ * yet), a guest that dirties memory at 80 % or more of what the link moves
+ * converges too slowly by pre-copy, if ever; switching now saves the whole
+ * completion budget. */
 static bool auto_predicts_no_convergence(const struct mig_sample *s)
 {
 	return s->iteration >= 2 && s->transfer_rate > 0 &&
-	       s->dirty_rate >= s->transfer_rate;
+	       s->dirty_rate * 5 >= s->transfer_rate * 4;
 }
 
 static bool may_switch_to_postcopy(const struct mig_policy *p, const struct mig_sample *s)

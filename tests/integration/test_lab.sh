@@ -29,42 +29,26 @@ fi
 eval "$(grep -E '^(A|B)=' <<<"$out")"
 ok "two libvirt daemons up in node namespaces"
 
-cat > "$lab/guest.xml" <<XML
-<domain type='qemu'>
-  <name>mignet-lab-guest</name>
-  <memory unit='MiB'>128</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type><kernel>$build/guest.elf</kernel>
-      <cmdline>mib=96 rate=10 fill=1 report=250</cmdline></os>
-  <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <serial type='file'><source path='$lab/serial.log' append='on'/><target port='0'/></serial>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-XML
-virsh -q -c "$A" create "$lab/guest.xml" >/dev/null || { bad "guest start" "virsh create failed"; finish; }
-hb() { tail -1 "$lab/serial.log" 2>/dev/null | sed -n 's/^hb=\([0-9]*\) .*/\1/p'; }
-for _ in $(seq 1 200); do [ "$(hb)" -ge 4 ] 2>/dev/null && break; sleep 0.05; done
-hb_before=$(hb)
-[ "${hb_before:-0}" -ge 4 ] && ok "the guest runs on node A (heartbeat $hb_before)" || { bad "guest on A" "no heartbeat"; finish; }
+. tests/lib/lab_guest.sh
+lab_guest_start "$A" mignet-lab-guest "mib=96 rate=10 fill=1 report=250" || { bad "guest on A" "no heartbeat"; finish; }
+hb_before=$(lab_guest_hb mignet-lab-guest)
+ok "the guest runs on node A (heartbeat $hb_before)"
 
-rx() { ip netns exec "$p-$1" cat /sys/class/net/mig0/statistics/"$2"_bytes; }
-tx_a0=$(rx a tx) rx_b0=$(rx b rx)
+tx_a0=$(lab_mig_bytes a tx) rx_b0=$(lab_mig_bytes b rx)
 if virsh -q -c "$A" migrate --live --p2p mignet-lab-guest "$B" tcp://10.77.0.2:49152 >"$lab/migrate.log" 2>&1; then
 	ok "virsh migrate A -> B over tcp://10.77.0.2:49152"
 else
 	bad "migrate" "$(cat "$lab/migrate.log")"
 	finish
 fi
-mib=$(( ($(rx b rx) - rx_b0) / 1048576 )) tmib=$(( ($(rx a tx) - tx_a0) / 1048576 ))
+mib=$(( ($(lab_mig_bytes b rx) - rx_b0) / 1048576 )) tmib=$(( ($(lab_mig_bytes a tx) - tx_a0) / 1048576 ))
 [ $mib -ge 90 ] && [ $tmib -ge 90 ] && ok "the memory crossed the migration network ($tmib MiB out of A, $mib MiB into B)" ||
 	bad "bytes on mig0" "$tmib MiB out of A, $mib MiB into B"
-on_b=$(virsh -q -c "$B" domstate mignet-lab-guest 2>/dev/null) on_a=$(virsh -q -c "$A" list --name 2>/dev/null | grep -c mignet-lab-guest)
-[ "$on_b" = running ] && [ "$on_a" = 0 ] && ok "the guest runs on B and no longer on A" || bad "placement" "B: $on_b, A has it: $on_a"
+where=$(lab_guest_where mignet-lab-guest)
+[ "$where" = B ] && ok "the guest runs on B and no longer on A" || bad "placement" "it is on: $where"
 target=$((hb_before + 8))
-for _ in $(seq 1 200); do [ "$(hb)" -ge $target ] 2>/dev/null && break; sleep 0.05; done
-last=$(tail -1 "$lab/serial.log")
-[ "$(hb)" -ge $target ] 2>/dev/null && ok "the heartbeat went on across the move ($hb_before -> $(hb))" || bad "heartbeat" "$last"
+lab_guest_wait_hb mignet-lab-guest $target
+last=$(tail -1 "$lab/mignet-lab-guest.log")
+[ "$(lab_guest_hb mignet-lab-guest)" -ge $target ] 2>/dev/null && ok "the heartbeat went on across the move ($hb_before -> $(lab_guest_hb mignet-lab-guest))" || bad "heartbeat" "$last"
 grep -q "verify_err_total=0 " <<<"$last" && ok "no page was corrupted by the move ($last)" || bad "memory check" "$last"
 finish

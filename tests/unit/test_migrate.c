@@ -107,8 +107,10 @@ static void test_auto_switches_early_when_dirtying_outruns_link(void **state)
 	assert_int_equal(mig_policy_tick(&p, &s), MIG_ACT_START_POSTCOPY);
 	struct mig_policy q = p;
 	mig_policy_init(&q);
-	s.dirty_rate = 50 * MIB;                                          /* converging */
+	s.dirty_rate = 79 * MIB;                                          /* converging */
 	assert_int_equal(mig_policy_tick(&q, &s), MIG_ACT_NONE);
+	s.dirty_rate = 80 * MIB;
+	assert_int_equal(mig_policy_tick(&q, &s), MIG_ACT_START_POSTCOPY);
 }
 
 static void test_quantities(void **state)
