@@ -143,6 +143,7 @@ BENCH_ITERATIONS ?= 40
 bench: deps all
 	@tests/bench/cni_bench.sh $(BUILD) $(BENCH_ITERATIONS)
 	@tests/bench/vifcache_bench.sh $(BUILD)
+	@tests/bench/migrate_bench.sh $(BUILD)
 
 # libFuzzer targets, built with clang against the pure core sources.
 FUZZ_SECONDS ?= 60
