@@ -135,7 +135,7 @@ unit: tests
 integration: tests
 	@tests/run-suites.sh $(BUILD) integration
 
-demo: deps all
+demo: deps all $(GUEST)
 	@tests/e2e/demo.sh $(BUILD)
 
 BENCH_ITERATIONS ?= 40

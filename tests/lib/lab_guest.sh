@@ -1,5 +1,6 @@
-# Shell helpers for suites that run the test guest in the two-node lab
-# (tests/e2e/lab.sh). Source after setting $build and $lab.
+# Shell helpers for suites (and the demo) that run the test guest in the two-node lab
+# (tests/e2e/lab.sh). Source after setting $build, $lab, $A, $B and the lab's
+# namespace prefix ($lab_prefix, default $p).
 
 # lab_guest_start URI NAME CMDLINE: boots the guest (128 MiB, TCG) with its
 # serial port in $lab/NAME.log and waits for its 4th heartbeat.
@@ -43,4 +44,4 @@ lab_guest_where() {
 }
 
 # Bytes counted on a node's migration interface: lab_mig_bytes a|b rx|tx
-lab_mig_bytes() { ip netns exec "$p-$1" cat "/sys/class/net/mig0/statistics/$2_bytes"; }
+lab_mig_bytes() { ip netns exec "${lab_prefix:-$p}-$1" cat "/sys/class/net/mig0/statistics/$2_bytes"; }
