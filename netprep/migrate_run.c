@@ -404,7 +404,6 @@ static void monitor(struct run *r, struct migrate_call *call, mig_progress_fn pr
 	r->st->completion_limit_s = pol.completion_limit_s;
 	bool downtime_set = false, cancel_seen = false;
 	double t0 = mono_s();
-	struct mig_progress last = { 0 };
 	while (!atomic_load(&call->done)) {
 		wait_poll_period(call->done_fd);
 		if (atomic_load(&call->done))
@@ -419,7 +418,6 @@ static void monitor(struct run *r, struct migrate_call *call, mig_progress_fn pr
 		struct mig_progress pr;
 		if (!poll_stats(r->dom_ctl, mono_s() - t0, pol.mode, &pr))
 			continue;   /* the job is not set up yet, or already over */
-		last = pr;
 		r->st->iterations = pr.iteration;
 		r->st->total_bytes = pr.processed;
 		if (o->max_downtime_ms && !downtime_set)
@@ -431,7 +429,6 @@ static void monitor(struct run *r, struct migrate_call *call, mig_progress_fn pr
 		struct mig_sample s = { pr.elapsed_s, pr.remaining, pr.iteration, pr.dirty_rate, pr.bps };
 		act(r, &pol, mig_policy_tick(&pol, &s));
 	}
-	(void)last;
 }
 
 static void finish(struct run *r, struct migrate_call *call)
@@ -512,7 +509,15 @@ int mig_run(const struct mig_opts *o, mig_progress_fn progress, void *arg, struc
 		check_migratable(r.dom_ctl, o->block, st);
 	}
 	int rc = 0;
-	if (st->n_refusals) {
+	if (!st->n_refusals && mig_cancel_requested) {
+		/* cancelled during preflight: nothing was started */
+		st->outcome = MIG_ABORTED;
+		st->abort_requested = true;
+		snprintf(st->abort_status, sizeof(st->abort_status), "Succeeded");
+		fail(st, "Live migration has been aborted");
+		now_rfc3339(st->end, sizeof(st->end));
+		rc = -1;
+	} else if (st->n_refusals) {
 		st->outcome = MIG_REFUSED;
 		now_rfc3339(st->end, sizeof(st->end));
 		fail(st, "refused by preflight");
