@@ -254,6 +254,14 @@ static int default_dev_cb(const struct np_route *r, void *arg)
 	return 0;
 }
 
+void attach_result_dns(struct cni_result *res, const struct cni_conf *c)
+{
+	if (c->dns && cJSON_IsObject(c->dns) && c->dns->child) {
+		cJSON_Delete(res->dns);
+		res->dns = cJSON_Duplicate(c->dns, 1);
+	}
+}
+
 int attach_default_route_iface(struct np_nl *nl, char *out, struct cni_error *ce)
 {
 	struct default_dev d = { 0 };

@@ -47,6 +47,10 @@ int attach_check_iface(struct np_nl *nl, const struct cni_env *env,
 		       const struct cni_result *prev, struct np_link_info *li,
 		       struct cni_error *ce);
 
+/* A non-empty "dns" object in the config replaces what IPAM returned, as
+ * in the reference plugins. */
+void attach_result_dns(struct cni_result *res, const struct cni_conf *c);
+
 /* The default-route interface of nl's namespace. */
 int attach_default_route_iface(struct np_nl *nl, char *out, struct cni_error *ce);
 

@@ -309,10 +309,7 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		goto out;
 	}
-	if (c->dns && cJSON_IsObject(c->dns) && c->dns->child) {
-		cJSON_Delete(res->dns);
-		res->dns = cJSON_Duplicate(c->dns, 1);
-	}
+	attach_result_dns(res, c);
 	rc = 0;
 out:
 	if (rc < 0) {

@@ -160,27 +160,23 @@ static void check_reachable(const char *addr, unsigned port, struct mig_status *
 
 /* Devices that cannot move with the VM, as KubeVirt's LiveMigratable
  * condition lists them. SR-IOV VFs are detached and re-plugged by KubeVirt
- * around the move, so only non-network host devices refuse. */
-static void check_migratable(virDomainPtr dom, bool block, struct mig_status *st)
+ * around the move, so only non-network host devices refuse. Returns
+ * whether any VFIO device is attached: those rule out post-copy. */
+static bool check_migratable(virDomainPtr dom, bool block, struct mig_status *st)
 {
 	char *xml = virDomainGetXMLDesc(dom, 0);
 	if (!xml) {
 		refuse(st, "domain XML: %s", virt_msg());
-		return;
+		return false;
 	}
-	if (strstr(xml, "<hostdev ") && !strstr(xml, "<interface type='hostdev'"))
+	bool sriov = strstr(xml, "<interface type='hostdev'");
+	bool hostdev = strstr(xml, "<hostdev ");
+	if (hostdev && !sriov)
 		refuse(st, "the domain has a host device that is not an SR-IOV interface; it cannot be live-migrated");
 	if (!block && strstr(xml, "<disk type='file'") && !strstr(xml, "<shareable/>"))
 		refuse(st, "the domain has a local file disk; shared storage or --block is needed");
 	free(xml);
-}
-
-static bool domain_has_vfio(virDomainPtr dom)
-{
-	char *xml = virDomainGetXMLDesc(dom, 0);
-	bool vfio = xml && (strstr(xml, "<hostdev ") || strstr(xml, "<interface type='hostdev'"));
-	free(xml);
-	return vfio;
+	return hostdev || sriov;
 }
 
 /* ---- job stats ---- */
@@ -257,14 +253,21 @@ struct run {
 	struct mig_status *st;
 	virConnectPtr ctl, mig, dst;
 	virDomainPtr dom_ctl, dom_mig;
+	bool has_vfio;
 	virTypedParameterPtr params;
 	int nparams, maxparams;
 };
 
-static void fail(struct mig_status *st, const char *msg)
+/* Keeps the first reason: later failures are consequences of it. */
+static void __attribute__((format(printf, 2, 3)))
+fail(struct mig_status *st, const char *fmt, ...)
 {
-	if (!st->failure_reason[0])
-		snprintf(st->failure_reason, sizeof(st->failure_reason), "%s", msg);
+	if (st->failure_reason[0])
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->failure_reason, sizeof(st->failure_reason), fmt, ap);
+	va_end(ap);
 }
 
 static int open_conns(struct run *r)
@@ -335,44 +338,36 @@ static void request_abort(struct run *r, const char *reason)
 		snprintf(r->st->abort_status, sizeof(r->st->abort_status), "Aborting");
 	} else {
 		snprintf(r->st->abort_status, sizeof(r->st->abort_status), "Failed");
-		char m[NP_ERR_MAX];
-		snprintf(m, sizeof(m), "abort failed: %s", virt_msg());
-		fail(r->st, m);
+		fail(r->st, "abort failed: %s", virt_msg());
 	}
 	if (reason)
-		fail(r->st, reason);
+		fail(r->st, "%s", reason);
 }
 
 static void act(struct run *r, struct mig_policy *pol, enum mig_action a)
 {
-	char m[NP_ERR_MAX];
 	switch (a) {
 	case MIG_ACT_NONE:
 		return;
 	case MIG_ACT_START_POSTCOPY:
 		if (virDomainMigrateStartPostCopy(r->dom_ctl, 0) < 0) {
-			snprintf(m, sizeof(m), "switch to post-copy failed: %s", virt_msg());
-			fail(r->st, m);
+			fail(r->st, "switch to post-copy failed: %s", virt_msg());
 			request_abort(r, NULL);
 			return;
 		}
 		break;
 	case MIG_ACT_PAUSE:
 		if (virDomainSuspend(r->dom_ctl) < 0) {
-			snprintf(m, sizeof(m), "pausing the guest failed: %s", virt_msg());
-			fail(r->st, m);
+			fail(r->st, "pausing the guest failed: %s", virt_msg());
 			request_abort(r, NULL);
 			return;
 		}
 		break;
 	case MIG_ACT_ABORT_STUCK:
 	case MIG_ACT_ABORT_TIMEOUT:
-		snprintf(m, sizeof(m), "live migration aborted: %s", mig_action_reason(a));
-		fail(r->st, m);
-		if (virDomainAbortJob(r->dom_ctl) < 0) {
-			snprintf(m, sizeof(m), "abort failed: %s", virt_msg());
-			fail(r->st, m);
-		}
+		fail(r->st, "live migration aborted: %s", mig_action_reason(a));
+		if (virDomainAbortJob(r->dom_ctl) < 0)
+			fail(r->st, "abort failed: %s", virt_msg());
 		break;
 	}
 	mig_policy_applied(pol, a);
@@ -393,7 +388,7 @@ static void monitor(struct run *r, struct migrate_call *call, mig_progress_fn pr
 		.progress_timeout_s = o->progress_timeout_s,
 		.allow_disruption = o->disruption,
 		.allow_postcopy = o->postcopy,
-		.has_vfio = domain_has_vfio(r->dom_ctl),
+		.has_vfio = r->has_vfio,
 		.strategy_auto = o->strategy_auto,
 	};
 	mig_policy_init(&pol);
@@ -459,7 +454,7 @@ static void finish(struct run *r, struct migrate_call *call)
 	}
 	st->outcome = MIG_FAILED;
 	if (!st->failure_reason[0] || !aborted_by_client)
-		fail(st, call->error);
+		fail(st, "%s", call->error);
 	if (!still_on_source) {
 		size_t l = strlen(st->failure_reason);
 		snprintf(st->failure_reason + l, sizeof(st->failure_reason) - l,
@@ -506,7 +501,7 @@ int mig_run(const struct mig_opts *o, mig_progress_fn progress, void *arg, struc
 	if (open_conns(&r) == 0) {
 		check_versions(r.ctl, r.dst, st);
 		check_reachable(o->target_address, o->port, st);
-		check_migratable(r.dom_ctl, o->block, st);
+		r.has_vfio = check_migratable(r.dom_ctl, o->block, st);
 	}
 	int rc = 0;
 	if (!st->n_refusals && mig_cancel_requested) {

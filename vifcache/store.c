@@ -175,16 +175,21 @@ static int read_record_at(int dfd, const char *ns, const char *vm, const char *p
 	return 0;
 }
 
+/* The existing <ns>/<vm> directory of a record, once the names are valid. */
+static int record_dir(struct vc_store *s, const char *ns, const char *vm,
+		      const char *pod_iface, struct np_err *e)
+{
+	int rc = check_names(ns, vm, pod_iface, e);
+	return rc < 0 ? rc : vm_dir(s, ns, vm, false, e);
+}
+
 int vc_store_read(struct vc_store *s, const char *ns, const char *vm,
 		  const char *pod_iface, struct vc_record *r, struct np_err *e)
 {
-	int rc = check_names(ns, vm, pod_iface, e);
-	if (rc < 0)
-		return rc;
-	int dfd = vm_dir(s, ns, vm, false, e);
+	int dfd = record_dir(s, ns, vm, pod_iface, e);
 	if (dfd < 0)
 		return dfd;
-	rc = read_record_at(dfd, ns, vm, pod_iface, r, e);
+	int rc = read_record_at(dfd, ns, vm, pod_iface, r, e);
 	close(dfd);
 	return rc;
 }
@@ -226,13 +231,10 @@ bool vc_store_kubevirt_looks_right(int dirfd, const char *pod_iface, const struc
 int vc_store_read_kubevirt(struct vc_store *s, const char *ns, const char *vm,
 			   const char *pod_iface, struct vc_record *r, struct np_err *e)
 {
-	int rc = check_names(ns, vm, pod_iface, e);
-	if (rc < 0)
-		return rc;
-	int dfd = vm_dir(s, ns, vm, false, e);
+	int dfd = record_dir(s, ns, vm, pod_iface, e);
 	if (dfd < 0)
 		return dfd;
-	rc = vc_store_read_kubevirt_at(dfd, pod_iface, r, e);
+	int rc = vc_store_read_kubevirt_at(dfd, pod_iface, r, e);
 	close(dfd);
 	return rc;
 }
@@ -240,17 +242,14 @@ int vc_store_read_kubevirt(struct vc_store *s, const char *ns, const char *vm,
 int vc_store_remove(struct vc_store *s, const char *ns, const char *vm,
 		    const char *pod_iface, struct np_err *e)
 {
-	int rc = check_names(ns, vm, pod_iface, e);
-	if (rc < 0)
-		return rc;
-	int dfd = vm_dir(s, ns, vm, false, e);
+	int dfd = record_dir(s, ns, vm, pod_iface, e);
 	if (dfd == -ENOENT)
 		return 0;
 	if (dfd < 0)
 		return dfd;
 	char name[48];
 	record_name(pod_iface, name, sizeof(name));
-	rc = unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	int rc = unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
 	np_atomic_cleanup(dfd, name);
 	vc_kubevirt_filename(pod_iface, name, sizeof(name));
 	if (rc == 0 && unlinkat(dfd, name, 0) < 0 && errno != ENOENT)

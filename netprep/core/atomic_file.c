@@ -77,32 +77,49 @@ void np_atomic_cleanup(int dirfd, const char *name)
 		unlinkat(dirfd, tmp, 0);
 }
 
-int np_file_read(int dirfd, const char *name, size_t max, char **out,
-		 size_t *len, struct np_err *e)
+/* Opens dirfd/name for reading if it is a regular file and not a symlink;
+ * returns the fd with *st filled, or a negative errno. */
+static int open_regular(int dirfd, const char *name, struct stat *st, struct np_err *e)
 {
-	*out = NULL;
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return np_errf(e, -errno, "cannot open %s%s", name,
 			       errno == ELOOP ? " (it is a symlink, which is not followed)" : "");
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return np_errmsg(e, -EINVAL, "%s is not a regular file", name);
 	}
+	return fd;
+}
+
+/* Reads up to want bytes, fewer if the file shrank meanwhile. */
+static size_t read_full(int fd, char *buf, size_t want)
+{
+	size_t n = 0;
+	while (n < want) {
+		ssize_t r = read(fd, buf + n, want - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	return n;
+}
+
+int np_file_read(int dirfd, const char *name, size_t max, char **out,
+		 size_t *len, struct np_err *e)
+{
+	*out = NULL;
+	struct stat st;
+	int fd = open_regular(dirfd, name, &st, e);
+	if (fd < 0)
+		return fd;
 	if ((size_t)st.st_size > max) {
 		close(fd);
 		return np_errmsg(e, -EFBIG, "%s is %lld bytes, above the %zu-byte limit", name,
 				 (long long)st.st_size, max);
 	}
 	char *buf = malloc((size_t)st.st_size + 1);
-	size_t n = 0;
-	while (buf && n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	size_t n = buf ? read_full(fd, buf, (size_t)st.st_size) : 0;
 	close(fd);
 	if (!buf)
 		return np_errmsg(e, -ENOMEM, "%s: out of memory", name);
@@ -115,29 +132,19 @@ int np_file_read(int dirfd, const char *name, size_t max, char **out,
 int np_file_read_into(int dirfd, const char *name, char *buf, size_t cap,
 		      size_t *len, struct np_err *e)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return np_errf(e, -errno, "cannot open %s%s", name,
-			       errno == ELOOP ? " (it is a symlink, which is not followed)" : "");
 	struct stat st;
-	int rc = 0;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		rc = np_errmsg(e, -EINVAL, "%s is not a regular file", name);
-	else if ((size_t)st.st_size >= cap)
-		rc = -EFBIG;
-	size_t n = 0;
-	while (rc == 0 && n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r <= 0)
-			break;
-		n += (size_t)r;
+	int fd = open_regular(dirfd, name, &st, e);
+	if (fd < 0)
+		return fd;
+	if ((size_t)st.st_size >= cap) {
+		close(fd);
+		return -EFBIG;
 	}
+	size_t n = read_full(fd, buf, (size_t)st.st_size);
 	close(fd);
-	if (rc == 0) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return rc;
+	buf[n] = '\0';
+	*len = n;
+	return 0;
 }
 
 int np_dir_open_chain(const char *path, struct np_err *e)

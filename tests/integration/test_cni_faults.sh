@@ -9,12 +9,10 @@ plugin=$(cd "$build" && pwd)/mignet-cni
 p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))f-"
 host=${p}h ctr=${p}c
 data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-faults.XXXXXX")
-passed=0 failed=0
 cleanup() { ip netns del "$host" 2>/dev/null; ip netns del "$ctr" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
-ok()   { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad()  { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+. tests/lib/suite.sh
 
 ip netns add "$host" && ip netns add "$ctr" || { echo "cannot create namespaces"; exit 1; }
 ip -n "$host" link set lo up; ip -n "$ctr" link set lo up
@@ -113,6 +111,4 @@ else bad "bridge race" "$fails failed ($(cat "$data"/err* | sort -u | head -2)),
 for i in $(seq 1 16); do cni DEL race$i r$i "$data/race.json" >/dev/null 2>&1 & done; wait
 [ "$(leases race)" = 0 ] && [ "$(links)" = 0 ] && ok "bridge race DELs: nothing left" || bad "bridge race DELs" "leftovers"
 
-echo "[==========] $((passed + failed)) test(s) run."
-echo "[  PASSED  ] $passed test(s)."
-[ $failed = 0 ] || { echo "[  FAILED  ] $failed test(s), listed above"; exit 1; }
+finish

@@ -6,13 +6,11 @@ set -uo pipefail
 build=$(cd "${MIGNET_BUILD:-build}" && pwd)
 guest=$build/guest.elf
 tmp=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-guest.XXXXXX")
-passed=0 failed=0
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
-ok()  { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+. tests/lib/suite.sh
 
 boot() { # name cmdline
 	qemu-system-x86_64 -accel tcg -m 96 -kernel "$guest" -append "$2" -display none -no-reboot \
@@ -46,6 +44,4 @@ else
 	bad "spoiled guest" "no heartbeat: $(tail -3 "$tmp/spoiled.log" 2>/dev/null)"
 fi
 
-echo "[==========] $((passed + failed)) test(s) run."
-echo "[  PASSED  ] $passed test(s)."
-[ $failed = 0 ] || { echo "[  FAILED  ] $failed test(s), listed above"; exit 1; }
+finish

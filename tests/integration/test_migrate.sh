@@ -9,19 +9,10 @@ p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))m"
 lab=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-migrate.XXXXXX")
 export MIGNET_LAB_CAPS=$build/lab-capscache
 netprep=$build/netprep
-passed=0 failed=0
 cleanup() { tests/e2e/lab.sh down "$lab" "$p" >/dev/null 2>&1; rm -rf "$lab"; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
-ok()  { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name" "${why:-}"; fi; }
-finish() {
-	echo "[==========] $((passed + failed)) test(s) run."
-	echo "[  PASSED  ] $passed test(s)."
-	[ $failed = 0 ] || { echo "[  FAILED  ] $failed test(s), listed above"; exit 1; }
-	exit 0
-}
+. tests/lib/suite.sh
 . tests/lib/lab_guest.sh
 
 if ! out=$(tests/e2e/lab.sh up "$lab" "$p" 2>&1); then

@@ -9,12 +9,10 @@ np=$build/netprep
 p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))n-"
 na=${p}a nb=${p}b
 data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-netprep.XXXXXX")
-passed=0 failed=0
 cleanup() { ip netns del "$na" 2>/dev/null; ip netns del "$nb" 2>/dev/null; rm -rf "$data"; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
-ok()  { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+. tests/lib/suite.sh
 state() { ip -j -d -n "$1" link show | jq -c '[.[] | {n: .ifname, k: .linkinfo.info_kind, m: .master, mtu}] | sort_by(.n)'; ip -j -n "$1" addr show | jq -c '[.[] | {n: .ifname, a: [.addr_info[] | select(.scope == "global") | .local]}]'; cat "$data/sys-$1/vm/unprivileged_userfaultfd"; }
 
 for n in "$na" "$nb"; do
@@ -142,6 +140,4 @@ done
 "$np" compare "$inv_a" "$data/node.json" >/dev/null 2>&1; rc=$?
 [ $rc = 1 ] && ok "compare refuses a file that is not an inventory" || bad "compare non-inventory" "exit $rc"
 
-echo "[==========] $((passed + failed)) test(s) run."
-echo "[  PASSED  ] $passed test(s)."
-[ $failed = 0 ] || { echo "[  FAILED  ] $failed test(s), listed above"; exit 1; }
+finish

@@ -9,12 +9,10 @@ vc=$build/vifcache cni=$build/mignet-cni
 p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))v-"
 na=${p}na nb=${p}nb pa=${p}pa pb=${p}pb gone=${p}gone
 data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-vifcache.XXXXXX")
-passed=0 failed=0
 cleanup() { for n in "$na" "$nb" "$pa" "$pb" "$gone"; do ip netns del "$n" 2>/dev/null; done; rm -rf "$data"; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
-ok()  { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+. tests/lib/suite.sh
 expect() { # label expected-rc command...
 	local label=$1 want=$2; shift 2
 	local out rc
@@ -201,6 +199,4 @@ ip netns exec "$nb" env CNI_COMMAND=DEL CNI_CONTAINERID=tgt1 CNI_NETNS="/run/net
 	CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=prod" "$cni" < "$data/conf-$nb.json" >/dev/null
 expect "DEL of the owning pod removes its record" 4 "$vc" show "$key" --root "$rb"
 
-echo "[==========] $((passed + failed)) test(s) run."
-echo "[  PASSED  ] $passed test(s)."
-[ $failed = 0 ] || { echo "[  FAILED  ] $failed test(s), listed above"; exit 1; }
+finish

@@ -6,9 +6,7 @@
 # must be refused, so the check can fail.
 set -uo pipefail
 build=$(cd "${MIGNET_BUILD:-build}" && pwd)
-passed=0 failed=0
-ok()  { echo "[       OK ] $1"; passed=$((passed + 1)); }
-bad() { echo "[  FAILED  ] $1: $2"; failed=$((failed + 1)); }
+. tests/lib/suite.sh
 tmp=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-examples.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
@@ -30,6 +28,4 @@ out=$("$build/netprep" setup --check --config examples/node.json) && ok "example
 jq '.bridges[0].mtu = 70000' examples/node.json > "$tmp/node.json"
 "$build/netprep" setup --check --config "$tmp/node.json" 2>/dev/null && bad "broken node.json" "accepted" || ok "a broken node.json is refused"
 
-echo "[==========] $((passed + failed)) test(s) run."
-echo "[  PASSED  ] $passed test(s)."
-[ $failed = 0 ] || { echo "[  FAILED  ] $failed test(s), listed above"; exit 1; }
+finish
