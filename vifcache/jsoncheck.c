@@ -9,6 +9,7 @@ struct scan {
 	const char *key;
 	const char **val;
 	size_t *val_len;
+	bool key_seen; /* cJSON looks members up first-match, so later duplicates are ignored */
 };
 
 static void ws(struct scan *s)
@@ -136,9 +137,10 @@ static bool members(struct scan *s, int depth, bool top)
 			return false;
 		s->p++;
 		ws(s);
-		bool want = top && s->key && strlen(s->key) == kl && !memcmp(k, s->key, kl) &&
-			    s->p < s->end && *s->p == '"';
-		if (want) {
+		bool is_key = top && s->key && !s->key_seen && strlen(s->key) == kl && !memcmp(k, s->key, kl);
+		if (is_key)
+			s->key_seen = true;
+		if (is_key && s->p < s->end && *s->p == '"') {
 			if (!string(s, &v, &vl))
 				return false;
 			*s->val = v;
@@ -206,7 +208,8 @@ bool vc_json_valid(const char *text, size_t len, const char *key, const char **v
 {
 	const char *dummy;
 	size_t dummy_len;
-	struct scan s = { text, text + len, key, val ? val : &dummy, val_len ? val_len : &dummy_len };
+	struct scan s = { text, text + len, key, val ? val : &dummy, val_len ? val_len : &dummy_len,
+			  false };
 	*s.val = NULL;
 	ws(&s);
 	if (!value(&s, 0))

@@ -363,6 +363,14 @@ static void test_json_check(void **state)
 	assert_true(vc_json_valid(good, strlen(good), "MAC", &v, &vl));
 	assert_int_equal(vl, 3); /* the top-level member, not the nested one */
 	assert_memory_equal(v, "yes", 3);
+	/* duplicates: the first member wins, as in cJSON's lookup */
+	const char *dup = "{\"MAC\":\"first\",\"MAC\":\"second\"}";
+	assert_true(vc_json_valid(dup, strlen(dup), "MAC", &v, &vl));
+	assert_int_equal(vl, 5);
+	assert_memory_equal(v, "first", 5);
+	const char *dup_num = "{\"MAC\":7,\"MAC\":\"second\"}";
+	assert_true(vc_json_valid(dup_num, strlen(dup_num), "MAC", &v, &vl));
+	assert_null(v);
 }
 
 int main(void)
