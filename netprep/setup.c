@@ -289,6 +289,31 @@ static int create_shim(struct run *r, void *arg, struct np_err *e)
 	return np_link_create_macvlan(r->nl, &a, &o, e);
 }
 
+/* A per-namespace sysctl to the wanted value, undone on rollback. */
+static int ensure_nsysctl(struct run *r, const char *key, const char *want, const char *why,
+			  struct np_err *e)
+{
+	char cur[32], what[192];
+	int rc = np_sysctl_get(r->o->netns, key, cur, sizeof(cur), e);
+	if (rc < 0)
+		return rc;
+	if (!strcmp(cur, want)) {
+		snprintf(what, sizeof(what), "%s = %s", key, want);
+		same(r, what);
+		return 0;
+	}
+	snprintf(what, sizeof(what), "sysctl %s %s -> %s%s", key, cur, want, why);
+	if (!step(r, what))
+		return 0;
+	if ((rc = np_sysctl_set(r->o->netns, key, want, e)) < 0)
+		return rc;
+	struct undo u = { .kind = U_NSYSCTL };
+	snprintf(u.key, sizeof(u.key), "%s", key);
+	snprintf(u.value, sizeof(u.value), "%s", cur);
+	push(r, u);
+	return 0;
+}
+
 static int ensure_shim(struct run *r, const struct nc_shim *s, struct np_err *e)
 {
 	struct np_link_info li;
@@ -303,6 +328,13 @@ static int ensure_shim(struct run *r, const struct nc_shim *s, struct np_err *e)
 	int rc = ensure_up(r, &li, e);
 	if (rc == 0 && s->has_address)
 		rc = ensure_addr(r, s->name, &s->address, e);
+	if (rc == 0 && s->has_address && s->address.ip.family == AF_INET) {
+		/* else the master answers ARP for the shim's address too, and
+		 * peers that learn its MAC send around the shim */
+		char key[64];
+		snprintf(key, sizeof(key), "net/ipv4/conf/%s/arp_ignore", s->master);
+		rc = ensure_nsysctl(r, key, "1", " (ARP for the shim's address answered by the shim only)", e);
+	}
 	return rc;
 }
 
@@ -330,23 +362,11 @@ static int ensure_sysctls(struct run *r, const struct nc_node *n, struct np_err 
 	}
 	if (n->bridge_netfilter >= 0) {
 		const char *key = "net/bridge/bridge-nf-call-iptables";
-		const char *want = n->bridge_netfilter ? "1" : "0";
 		if (np_sysctl_get(r->o->netns, key, cur, sizeof(cur), NULL) < 0) {
 			fprintf(r->o->out, "  ! %s is absent (br_netfilter not loaded): nothing to set\n", key);
 			return 0;
 		}
-		if (strcmp(cur, want)) {
-			snprintf(what, sizeof(what), "sysctl net.bridge.bridge-nf-call-iptables %s -> %s", cur, want);
-			if (step(r, what)) {
-				int rc = np_sysctl_set(r->o->netns, key, want, e);
-				if (rc < 0)
-					return rc;
-				struct undo u = { .kind = U_NSYSCTL };
-				snprintf(u.key, sizeof(u.key), "%s", key);
-				snprintf(u.value, sizeof(u.value), "%s", cur);
-				push(r, u);
-			}
-		}
+		return ensure_nsysctl(r, key, n->bridge_netfilter ? "1" : "0", "", e);
 	}
 	return 0;
 }

@@ -9,7 +9,7 @@ n=${2:-6}
 bandwidth=${MIGNET_BENCH_BANDWIDTH:-64}   # MiB/s; bounded so both move the same bytes at the same pace
 lab=$(mktemp -d /tmp/mignet-bench-mig.XXXXXX)
 p="mgb$(printf '%04x' $(( $$ & 0xffff )))"
-export MIGNET_LAB_CAPS=$build/lab-capscache
+export MIGNET_LAB_CAPS=$build/lab-capscache MIGNET_BUILD=$build
 trap 'tests/e2e/lab.sh down "$lab" "$p" >/dev/null 2>&1; rm -rf "$lab"' EXIT
 trap 'exit 130' INT TERM
 out=$(tests/e2e/lab.sh up "$lab" "$p") || { echo "bench: lab up failed: $out" >&2; exit 1; }

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # The two-node migration lab (reference lab.md): two network namespaces act
-# as nodes joined by a migration network; each runs its own libvirtd with
-# a private /run, its own config, an overlay on /var and its own host UUID,
-# so nothing of the host's libvirt is used or changed.
-#   tests/e2e/lab.sh up LABDIR PREFIX     bring it up, print the node URIs
-#   tests/e2e/lab.sh down LABDIR PREFIX   tear it down (only PIDs it started)
+# as nodes, each with two NICs (veth ends standing in: this kernel has no
+# dummy device), eth0 on a VM switch and eth1 on a migration switch. Each
+# node runs its own libvirtd with a private /run, its own config, an overlay
+# on /var and its own host UUID, so nothing of the host's libvirt is used or
+# changed. Unless told --bare, netprep setup then builds each node's
+# migration network: mig0, a macvlan on eth1 holding 10.77.0.1 (A) or
+# 10.77.0.2 (B).
+#   tests/e2e/lab.sh up LABDIR PREFIX [--bare]   bring it up, print the node URIs
+#   tests/e2e/lab.sh down LABDIR PREFIX          tear it down (only PIDs it started)
 set -euo pipefail
-cmd=${1:?usage: lab.sh up|down LABDIR PREFIX} lab=${2:?LABDIR} p=${3:?PREFIX}
+usage="usage: lab.sh up|down LABDIR PREFIX [--bare]"
+cmd=${1:?$usage} lab=${2:?LABDIR} p=${3:?PREFIX} bare=${4:-}
+[ -z "$bare" ] || [ "$bare" = --bare ] || { echo "$usage" >&2; exit 2; }
 caps=${MIGNET_LAB_CAPS:?set MIGNET_LAB_CAPS: a directory kept across runs for the QEMU capability cache (a cold probe costs ~8 s)}
+netprep=${MIGNET_BUILD:-build}/netprep
 
 node_ns() { echo "$p-$1"; }
 uri() { echo "qemu+unix:///system?socket=$lab/$1/sock/libvirt-sock"; }
@@ -70,19 +77,27 @@ wait_ready() { # node: the socket answers (a real condition, bounded at 60 s)
 	return 1
 }
 
+migration_network() { # node address
+	cat > "$lab/node-$1.json" <<CONF
+{"migration": {"interface": "eth1", "mtu": 1500},
+ "macvlanShims": [{"name": "mig0", "master": "eth1", "mode": "bridge", "address": "$2"}]}
+CONF
+	"$netprep" setup --config "$lab/node-$1.json" --netns "/run/netns/$(node_ns $1)" >/dev/null
+}
+
 up() {
 	down
 	mkdir -p "$lab" "$caps"
 	for ns in "$p-sw" "$(node_ns a)" "$(node_ns b)"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-	ip -n "$p-sw" link add br-mig type bridge
-	ip -n "$p-sw" link set br-mig up
+	for br in br-vm br-mig; do ip -n "$p-sw" link add $br type bridge; ip -n "$p-sw" link set $br up; done
 	local i=1
 	for n in a b; do
-		ip -n "$p-sw" link add "veth-$n" type veth peer name mig0 netns "$(node_ns $n)"
-		ip -n "$p-sw" link set "veth-$n" master br-mig up
-		ip -n "$(node_ns $n)" link set mig0 up
-		ip -n "$(node_ns $n)" addr add "10.77.0.$i/24" dev mig0
-		write_conf "$n" "$( [ $n = a ] && echo a || echo b)"
+		for nic in eth0:br-vm eth1:br-mig; do
+			ip -n "$p-sw" link add "${nic%%:*}-$n" type veth peer name "${nic%%:*}" netns "$(node_ns $n)"
+			ip -n "$p-sw" link set "${nic%%:*}-$n" master "${nic#*:}" up
+		done
+		[ -n "$bare" ] || migration_network "$n" "10.77.0.$i/24"
+		write_conf "$n" "$n"
 		i=$((i + 1))
 	done
 	start_daemon a
@@ -96,5 +111,5 @@ up() {
 case $cmd in
 up) up ;;
 down) down ;;
-*) echo "usage: lab.sh up|down LABDIR PREFIX" >&2; exit 2 ;;
+*) echo "$usage" >&2; exit 2 ;;
 esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two-node migration lab of tests/e2e/lab.sh with the project's test
 # guest: a plain libvirt live migration (virsh, peer to peer) over the
-# migration network, the baseline netprep migrate builds on. Checks: the
+# migration network that netprep setup built, the baseline netprep migrate builds on. Checks: the
 # bytes crossed the migration interfaces, the guest runs on B and no longer
 # on A, its heartbeat went on across the move, and no page was corrupted.
 set -uo pipefail
@@ -20,6 +20,11 @@ if ! out=$(tests/e2e/lab.sh up "$lab" "$p" 2>&1); then
 fi
 eval "$(grep -E '^(A|B)=' <<<"$out")"
 ok "two libvirt daemons up in node namespaces"
+for n in a b; do
+	d=$(ip -n "$p-$n" -d -o link show mig0 2>&1) a=$(ip -n "$p-$n" -o -4 addr show mig0 2>&1)
+	grep -q "mig0@eth1.* macvlan mode bridge" <<<"$d" && grep -q "inet 10.77.0.$([ $n = a ] && echo 1 || echo 2)/24" <<<"$a" &&
+		ok "netprep setup built node $n's migration network (mig0, macvlan on eth1)" || bad "mig0 on node $n" "$d $a"
+done
 
 . tests/lib/lab_guest.sh
 lab_guest_start "$A" mignet-lab-guest "mib=96 rate=10 fill=1 report=250" || { bad "guest on A" "no heartbeat"; finish; }

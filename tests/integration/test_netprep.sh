@@ -47,10 +47,11 @@ checks=(
 	"$(jq -r '.[] | select(.ifname=="mig-shim") | .linkinfo.info_data.mode' <<<"$l")" bridge
 	"$(ip -j -n "$na" addr show dev eth1 | jq -r '.[0].addr_info[] | select(.family=="inet") | .local')" 10.1.1.5
 	"$(cat "$data/sys-$na/vm/unprivileged_userfaultfd")" 1
+	"$(ip netns exec "$na" cat /proc/sys/net/ipv4/conf/eth1/arp_ignore)" 1
 )
 good=1
 for ((i = 0; i < ${#checks[@]}; i += 2)); do [ "${checks[i]}" = "${checks[i+1]}" ] || { good=0; echo "    got '${checks[i]}', want '${checks[i+1]}'"; }; done
-[ $good = 1 ] && ok "setup from nothing: bridges, uplink port, migration MTU and address, shim, sysctl" || bad "setup from nothing" "$out"
+[ $good = 1 ] && ok "setup from nothing: bridges, uplink port, migration MTU and address, shim, sysctls" || bad "setup from nothing" "$out"
 
 # --- idempotent ---
 before=$(state "$na")
