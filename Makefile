@@ -80,7 +80,7 @@ $(NETPREP_LIB): $(call obj,$(NETPREP_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(NETPREP): $(call obj,netprep/main.c) $(NETPREP_LIB) $(CORE_LIB)
+$(NETPREP): $(call obj,netprep/main.c) $(NETPREP_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(VIFCACHE_LIB): $(call obj,$(VIFCACHE_SRC))
@@ -116,7 +116,15 @@ $(GUEST): tests/e2e/guest/boot.S tests/e2e/guest/guest.c tests/e2e/guest/link.ld
 	ld -m elf_i386 -z noexecstack --no-warn-rwx-segments -T tests/e2e/guest/link.ld -o $@ \
 		$(BUILD)/obj/guest/boot.o $(BUILD)/obj/guest/guest.o
 
-tests: all $(UNIT_BINS) $(INTEG_BINS) $(GUEST)
+# LD_PRELOAD shim of the simulated version-skew test; never sanitized (it
+# is loaded before the sanitizer runtime).
+SKEW_SHIM := $(BUILD)/tests/libskew.so
+
+$(SKEW_SHIM): tests/e2e/skew_preload.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl -lvirt
+
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(GUEST) $(SKEW_SHIM)
 
 deps:
 	@tests/deps.sh $(DEB_PKGS)

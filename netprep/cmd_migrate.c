@@ -12,6 +12,7 @@
 #include "atomic_file.h"
 #include "cli.h"
 #include "migrate_run.h"
+#include "names.h"
 
 #define CONFIG_MAX (1 << 20)
 
@@ -24,6 +25,8 @@ static void help(FILE *f)
 		"                       [--auto-converge] [--post-copy] [--allow-disruption]\n"
 		"                       [--strategy precopy|auto] [--parallel N] [--max-downtime MS]\n"
 		"                       [--tls] [--block] [--json]\n"
+		"                       [--target-inventory FILE] [--proc-sys DIR] [--check]\n"
+		"                       [--vif-cache-target DIR [--vif-cache DIR] [--vm NS/NAME]]\n"
 		"       netprep migrate-cancel DOMAIN [--source URI]\n\n"
 		"Live-migrates DOMAIN from the source libvirt (default qemu:///system) to\n"
 		"DEST_URI, peer to peer, with the memory stream on tcp://ADDR:PORT of the\n"
@@ -34,7 +37,17 @@ static void help(FILE *f)
 		"The completion limit is completionTimeoutPerGiB seconds per GiB of guest\n"
 		"memory, the size rounded up in units of 10^9 bytes as KubeVirt counts it.\n"
 		"SIGINT/SIGTERM or migrate-cancel abort the job; the VM stays on the source.\n\n"
-		"exit: 0 completed, 1 failed, 2 usage, 3 aborted on request, 4 refused by preflight\n");
+		"Preflight, before anything moves: the domain is live-migratable, the\n"
+		"target's libvirt and QEMU are not older than the source's, the address is\n"
+		"routable, and with post-copy a non-root target QEMU has userfaultfd\n"
+		"(vm.unprivileged_userfaultfd from --target-inventory, the target's\n"
+		"`netprep inventory --json`, else this node's --proc-sys). With\n"
+		"--vif-cache-target, every vif-cache record of NS/NAME (default: DOMAIN\n"
+		"split at its first '_', as KubeVirt names domains) in --vif-cache (default\n"
+		"/run/mignet/vifcache) must have a twin in the target's cache. --check\n"
+		"runs the preflight alone and moves nothing.\n\n"
+		"exit: 0 completed (--check: preflight passed), 1 failed, 2 usage, 3 aborted on request,\n"
+		"      4 refused by preflight\n");
 }
 
 static int number_arg(const char *field, const char *s, double lo, double hi, double *out)
@@ -110,14 +123,34 @@ static void install_cancel_handlers(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+static void progress_text(const struct mig_progress *p, char *buf, size_t len)
+{
+	double pct = p->total ? 100.0 * (double)(p->total - p->remaining) / (double)p->total : 0;
+	snprintf(buf, len, "%5.1f%%  %6.1f MiB sent  %6.1f MiB left  %6.1f MiB/s  dirty %6.1f MiB/s  iter %llu  throttle %llu%%  %s",
+		 pct, p->processed / 1048576.0, p->remaining / 1048576.0, p->bps / 1048576.0,
+		 p->dirty_rate / 1048576.0, (unsigned long long)p->iteration,
+		 (unsigned long long)p->throttle, mig_mode_name(p->mode));
+}
+
+/* A terminal gets one line redrawn in place. */
 static void progress_tty(const struct mig_progress *p, void *arg)
 {
 	(void)arg;
-	double pct = p->total ? 100.0 * (double)(p->total - p->remaining) / (double)p->total : 0;
-	fprintf(stderr, "\r%5.1f%%  %6.1f MiB sent  %6.1f MiB left  %6.1f MiB/s  dirty %6.1f MiB/s  iter %llu  throttle %llu%%  %s ",
-		pct, p->processed / 1048576.0, p->remaining / 1048576.0, p->bps / 1048576.0,
-		p->dirty_rate / 1048576.0, (unsigned long long)p->iteration,
-		(unsigned long long)p->throttle, mig_mode_name(p->mode));
+	char line[256];
+	progress_text(p, line, sizeof(line));
+	fprintf(stderr, "\r%s ", line);
+}
+
+/* A log or a pipe gets a line per second. */
+static void progress_lines(const struct mig_progress *p, void *arg)
+{
+	double *last = arg;
+	if (*last >= 0 && p->elapsed_s - *last < 1.0)
+		return;
+	*last = p->elapsed_s;
+	char line[256];
+	progress_text(p, line, sizeof(line));
+	fprintf(stderr, "%6.1fs %s\n", p->elapsed_s, line);
 }
 
 static void progress_json(const struct mig_progress *p, void *arg)
@@ -166,7 +199,7 @@ static void print_status(const struct mig_opts *o, const struct mig_status *st, 
 	cJSON_AddStringToObject(s, "startTimestamp", st->start);
 	cJSON_AddStringToObject(s, "endTimestamp", st->end);
 	cJSON_AddBoolToObject(s, "completed", st->outcome == MIG_COMPLETED);
-	cJSON_AddBoolToObject(s, "failed", st->outcome != MIG_COMPLETED);
+	cJSON_AddBoolToObject(s, "failed", st->outcome != MIG_COMPLETED && st->outcome != MIG_CHECKED);
 	cJSON_AddStringToObject(s, "failureReason", st->failure_reason);
 	cJSON_AddBoolToObject(s, "abortRequested", st->abort_requested);
 	cJSON_AddStringToObject(s, "abortStatus", st->abort_status);
@@ -177,6 +210,7 @@ static void print_status(const struct mig_opts *o, const struct mig_status *st, 
 	cJSON_AddNumberToObject(s, "iterations", (double)st->iterations);
 	cJSON_AddNumberToObject(s, "completionLimitSeconds", st->completion_limit_s);
 	cJSON_AddStringToObject(s, "statsSource", st->stats_from_destination ? "destination" : "last-poll");
+	cJSON_AddBoolToObject(s, "preflightOnly", o->check_only);
 	cJSON *refs = cJSON_AddArrayToObject(s, "preflightRefusals");
 	for (unsigned i = 0; i < st->n_refusals; i++)
 		cJSON_AddItemToArray(refs, cJSON_CreateString(st->refusals[i]));
@@ -191,7 +225,9 @@ static void print_human(const struct mig_opts *o, const struct mig_status *st)
 {
 	for (unsigned i = 0; i < st->n_refusals; i++)
 		fprintf(stderr, "netprep migrate: preflight: %s\n", st->refusals[i]);
-	if (st->outcome == MIG_COMPLETED)
+	if (st->outcome == MIG_CHECKED)
+		printf("preflight passed: %s can move to %s over %s\n", o->domain, o->dest_uri, o->data_uri);
+	else if (st->outcome == MIG_COMPLETED)
 		printf("migrated %s to %s over %s: %.1f MiB in %llu iteration(s), downtime %llu ms, mode %s\n",
 		       o->domain, o->dest_uri, o->data_uri, st->total_bytes / 1048576.0,
 		       (unsigned long long)st->iterations, (unsigned long long)st->downtime_ms,
@@ -236,7 +272,29 @@ int cmd_migrate_cancel(int argc, char **argv)
 }
 
 enum { O_SOURCE = 256, O_PORT, O_CONFIG, O_BW, O_CTPG, O_PT, O_AC, O_PC, O_DIS,
-       O_STRAT, O_PAR, O_DOWN, O_TLS, O_BLOCK, O_JSON, O_ADDR, O_IFACE, O_NETNS };
+       O_STRAT, O_PAR, O_DOWN, O_TLS, O_BLOCK, O_JSON, O_ADDR, O_IFACE, O_NETNS, O_TINV, O_PSYS,
+       O_VCS, O_VCT, O_VM, O_CHECK };
+
+/* NS/NAME, or DOMAIN as KubeVirt names it ("ns_name"). */
+static int vm_identity(struct mig_opts *o, const char *vm)
+{
+	const char *from = vm ? vm : o->domain, *sep = strchr(from, vm ? '/' : '_');
+	struct np_err e = { 0 };
+	if (!sep || (size_t)(sep - from) >= sizeof(o->vm_ns) || strlen(sep + 1) >= sizeof(o->vm_name)) {
+		fprintf(stderr, "netprep migrate: %s %s: expected %s\n", vm ? "--vm" : "DOMAIN", from,
+			vm ? "NAMESPACE/NAME" : "NAMESPACE_NAME, or give --vm NAMESPACE/NAME");
+		return -1;
+	}
+	memcpy(o->vm_ns, from, (size_t)(sep - from));
+	o->vm_ns[sep - from] = '\0';
+	strcpy(o->vm_name, sep + 1);
+	if (np_valid_path_component(o->vm_ns, sizeof(o->vm_ns) - 1, "--vm namespace", &e) < 0 ||
+	    np_valid_path_component(o->vm_name, sizeof(o->vm_name) - 1, "--vm name", &e) < 0) {
+		fprintf(stderr, "netprep migrate: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
 
 int cmd_migrate(int argc, char **argv)
 {
@@ -251,10 +309,14 @@ int cmd_migrate(int argc, char **argv)
 		{ "allow-disruption", no_argument, NULL, O_DIS }, { "strategy", required_argument, NULL, O_STRAT },
 		{ "parallel", required_argument, NULL, O_PAR }, { "max-downtime", required_argument, NULL, O_DOWN },
 		{ "tls", no_argument, NULL, O_TLS }, { "block", no_argument, NULL, O_BLOCK },
-		{ "json", no_argument, NULL, O_JSON }, { "help", no_argument, NULL, 'h' }, { 0 } };
+		{ "json", no_argument, NULL, O_JSON }, { "target-inventory", required_argument, NULL, O_TINV },
+		{ "proc-sys", required_argument, NULL, O_PSYS }, { "vif-cache", required_argument, NULL, O_VCS },
+		{ "vif-cache-target", required_argument, NULL, O_VCT }, { "vm", required_argument, NULL, O_VM },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "help", no_argument, NULL, 'h' }, { 0 } };
 	struct mig_opts o;
 	mig_opts_defaults(&o);
-	const char *address = NULL, *iface = NULL, *netns = NULL;
+	const char *address = NULL, *iface = NULL, *netns = NULL, *vm = NULL;
 	struct np_err e = { 0 };
 	double d;
 	int c;
@@ -291,6 +353,12 @@ int cmd_migrate(int argc, char **argv)
 		case O_TLS: o.tls = true; break;
 		case O_BLOCK: o.block = true; break;
 		case O_JSON: o.json = true; break;
+		case O_TINV: o.target_inventory = optarg; break;
+		case O_PSYS: o.proc_sys = optarg; break;
+		case O_VCS: o.vif_cache_source = optarg; break;
+		case O_VCT: o.vif_cache_target = optarg; break;
+		case O_VM: vm = optarg; break;
+		case O_CHECK: o.check_only = true; break;
 		case 'h': help(stdout); return NP_EXIT_OK;
 		default: help(stderr); return NP_EXIT_USAGE;
 		}
@@ -303,6 +371,8 @@ int cmd_migrate(int argc, char **argv)
 		return NP_EXIT_USAGE;
 	}
 	o.domain = argv[optind];
+	if (o.vif_cache_target && vm_identity(&o, vm) < 0)
+		return NP_EXIT_USAGE;
 	mig_opts_finish(&o);
 	if (resolve_address(&o, address, iface, netns) < 0)
 		return NP_EXIT_USAGE;
@@ -312,7 +382,8 @@ int cmd_migrate(int argc, char **argv)
 	install_cancel_handlers();
 	bool tty = !o.json && isatty(STDERR_FILENO);
 	struct mig_status st;
-	mig_run(&o, o.json ? progress_json : tty ? progress_tty : NULL, NULL, &st);
+	double last_line = -1;
+	mig_run(&o, o.json ? progress_json : tty ? progress_tty : progress_lines, &last_line, &st);
 	if (tty)
 		fputc('\n', stderr);
 	if (o.json)
@@ -320,6 +391,7 @@ int cmd_migrate(int argc, char **argv)
 	else
 		print_human(&o, &st);
 	switch (st.outcome) {
+	case MIG_CHECKED:
 	case MIG_COMPLETED: return NP_EXIT_OK;
 	case MIG_ABORTED: return 3;
 	case MIG_REFUSED: return 4;

@@ -14,6 +14,8 @@ void mig_opts_defaults(struct mig_opts *o)
 	o->port = 49152;
 	o->completion_per_gib_s = 150;   /* kubevirt.md B.4 */
 	o->progress_timeout_s = 150;
+	o->proc_sys = "/proc/sys";
+	o->vif_cache_source = "/run/mignet/vifcache";   /* vifcache's VC_DEFAULT_ROOT */
 }
 
 int mig_parse_quantity(const char *field, const char *s, uint64_t *out, struct np_err *e)

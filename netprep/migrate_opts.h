@@ -24,6 +24,13 @@ struct mig_opts {
 	unsigned parallel;            /* multifd connections, 0 = off */
 	uint64_t max_downtime_ms;     /* 0 = QEMU's default */
 	bool json;
+	/* preflight */
+	bool check_only;              /* run preflight, move nothing */
+	const char *target_inventory; /* the target's `netprep inventory --json` */
+	const char *proc_sys;         /* default /proc/sys */
+	const char *vif_cache_source; /* default VC_DEFAULT_ROOT */
+	const char *vif_cache_target; /* NULL: the hand-over is not checked */
+	char vm_ns[254], vm_name[254]; /* NS/NAME in the vif-cache (VC_NAME_MAX) */
 };
 
 void mig_opts_defaults(struct mig_opts *o);

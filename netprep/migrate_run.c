@@ -1,6 +1,4 @@
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -9,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include "migrate_run.h"
+#include "migrate_preflight.h"
 
 #define POLL_PERIOD_MS 400   /* KubeVirt's monitorSleepPeriodMS */
 
@@ -34,12 +32,6 @@ static double mono_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static const char *virt_msg(void)
-{
-	virErrorPtr err = virGetLastError();
-	return err && err->message ? err->message : "unknown libvirt error";
 }
 
 static void silent_error(void *arg, virErrorPtr err)
@@ -87,7 +79,7 @@ static void *migrate_thread(void *arg)
 	if (c->rc < 0) {
 		virErrorPtr err = virGetLastError();
 		c->error_code = err ? err->code : 0;
-		snprintf(c->error, sizeof(c->error), "%s", virt_msg());
+		snprintf(c->error, sizeof(c->error), "%s", mig_virt_msg());
 	}
 	atomic_store(&c->done, true);
 	uint64_t one = 1;
@@ -95,88 +87,6 @@ static void *migrate_thread(void *arg)
 		/* the monitor still sees done at its next tick */
 	}
 	return NULL;
-}
-
-/* ---- preflight ---- */
-
-static void __attribute__((format(printf, 2, 3)))
-refuse(struct mig_status *st, const char *fmt, ...)
-{
-	if (st->n_refusals == sizeof(st->refusals) / sizeof(*st->refusals))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(st->refusals[st->n_refusals++], sizeof(*st->refusals), fmt, ap);
-	va_end(ap);
-}
-
-static void version_str(unsigned long v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%lu.%lu.%lu", v / 1000000, v / 1000 % 1000, v % 1000);
-}
-
-/* The "client socket is closed" case: a target older than the source
- * cannot take the source's migration stream. */
-static void check_versions(virConnectPtr src, virConnectPtr dst, struct mig_status *st)
-{
-	unsigned long sl = 0, dl = 0, sq = 0, dq = 0;
-	char a[32], b[32];
-	if (virConnectGetLibVersion(src, &sl) < 0 || virConnectGetLibVersion(dst, &dl) < 0 ||
-	    virConnectGetVersion(src, &sq) < 0 || virConnectGetVersion(dst, &dq) < 0) {
-		refuse(st, "versions: cannot read the libvirt/QEMU versions: %s", virt_msg());
-		return;
-	}
-	if (dl < sl) {
-		version_str(dl, a, sizeof(a)), version_str(sl, b, sizeof(b));
-		refuse(st, "version skew: target libvirt %s is older than source libvirt %s", a, b);
-	}
-	if (dq < sq) {
-		version_str(dq, a, sizeof(a)), version_str(sq, b, sizeof(b));
-		refuse(st, "version skew: target QEMU %s is older than source QEMU %s", a, b);
-	}
-}
-
-/* A route lookup by the kernel (connect on a UDP socket sends nothing). */
-static void check_reachable(const char *addr, unsigned port, struct mig_status *st)
-{
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET, v4->sin_port = htons(port), len = sizeof(*v4);
-	} else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6, v6->sin6_port = htons(port), len = sizeof(*v6);
-	} else {
-		refuse(st, "target address %s: not an IPv4 or IPv6 address", addr);
-		return;
-	}
-	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0)
-		refuse(st, "target address %s unreachable from this node: %s", addr, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-}
-
-/* Devices that cannot move with the VM, as KubeVirt's LiveMigratable
- * condition lists them. SR-IOV VFs are detached and re-plugged by KubeVirt
- * around the move, so only non-network host devices refuse. Returns
- * whether any VFIO device is attached: those rule out post-copy. */
-static bool check_migratable(virDomainPtr dom, bool block, struct mig_status *st)
-{
-	char *xml = virDomainGetXMLDesc(dom, 0);
-	if (!xml) {
-		refuse(st, "domain XML: %s", virt_msg());
-		return false;
-	}
-	bool sriov = strstr(xml, "<interface type='hostdev'");
-	bool hostdev = strstr(xml, "<hostdev ");
-	if (hostdev && !sriov)
-		refuse(st, "the domain has a host device that is not an SR-IOV interface; it cannot be live-migrated");
-	if (!block && strstr(xml, "<disk type='file'") && !strstr(xml, "<shareable/>"))
-		refuse(st, "the domain has a local file disk; shared storage or --block is needed");
-	free(xml);
-	return hostdev || sriov;
 }
 
 /* ---- job stats ---- */
@@ -276,22 +186,22 @@ static int open_conns(struct run *r)
 	r->ctl = virConnectOpen(o->src_uri);
 	r->mig = r->ctl ? virConnectOpen(o->src_uri) : NULL;
 	if (!r->mig) {
-		refuse(r->st, "source %s: cannot connect: %s", o->src_uri, virt_msg());
+		mig_refuse(r->st, "source %s: cannot connect: %s", o->src_uri, mig_virt_msg());
 		return -1;
 	}
 	r->dst = virConnectOpen(o->dest_uri);
 	if (!r->dst) {
-		refuse(r->st, "destination %s: cannot connect: %s", o->dest_uri, virt_msg());
+		mig_refuse(r->st, "destination %s: cannot connect: %s", o->dest_uri, mig_virt_msg());
 		return -1;
 	}
 	r->dom_ctl = virDomainLookupByName(r->ctl, o->domain);
 	r->dom_mig = r->dom_ctl ? virDomainLookupByName(r->mig, o->domain) : NULL;
 	if (!r->dom_mig) {
-		refuse(r->st, "domain %s: not found on the source: %s", o->domain, virt_msg());
+		mig_refuse(r->st, "domain %s: not found on the source: %s", o->domain, mig_virt_msg());
 		return -1;
 	}
 	if (virDomainIsActive(r->dom_ctl) != 1)
-		refuse(r->st, "domain %s: not running on the source", o->domain);
+		mig_refuse(r->st, "domain %s: not running on the source", o->domain);
 	char *h = virConnectGetHostname(r->ctl);
 	snprintf(r->st->source_node, sizeof(r->st->source_node), "%s", h ? h : "");
 	free(h);
@@ -338,7 +248,7 @@ static void request_abort(struct run *r, const char *reason)
 		snprintf(r->st->abort_status, sizeof(r->st->abort_status), "Aborting");
 	} else {
 		snprintf(r->st->abort_status, sizeof(r->st->abort_status), "Failed");
-		fail(r->st, "abort failed: %s", virt_msg());
+		fail(r->st, "abort failed: %s", mig_virt_msg());
 	}
 	if (reason)
 		fail(r->st, "%s", reason);
@@ -351,14 +261,14 @@ static void act(struct run *r, struct mig_policy *pol, enum mig_action a)
 		return;
 	case MIG_ACT_START_POSTCOPY:
 		if (virDomainMigrateStartPostCopy(r->dom_ctl, 0) < 0) {
-			fail(r->st, "switch to post-copy failed: %s", virt_msg());
+			fail(r->st, "switch to post-copy failed: %s", mig_virt_msg());
 			request_abort(r, NULL);
 			return;
 		}
 		break;
 	case MIG_ACT_PAUSE:
 		if (virDomainSuspend(r->dom_ctl) < 0) {
-			fail(r->st, "pausing the guest failed: %s", virt_msg());
+			fail(r->st, "pausing the guest failed: %s", mig_virt_msg());
 			request_abort(r, NULL);
 			return;
 		}
@@ -367,7 +277,7 @@ static void act(struct run *r, struct mig_policy *pol, enum mig_action a)
 	case MIG_ACT_ABORT_TIMEOUT:
 		fail(r->st, "live migration aborted: %s", mig_action_reason(a));
 		if (virDomainAbortJob(r->dom_ctl) < 0)
-			fail(r->st, "abort failed: %s", virt_msg());
+			fail(r->st, "abort failed: %s", mig_virt_msg());
 		break;
 	}
 	mig_policy_applied(pol, a);
@@ -498,11 +408,8 @@ int mig_run(const struct mig_opts *o, mig_progress_fn progress, void *arg, struc
 	}
 	struct run r = { .o = o, .st = st };
 	now_rfc3339(st->start, sizeof(st->start));
-	if (open_conns(&r) == 0) {
-		check_versions(r.ctl, r.dst, st);
-		check_reachable(o->target_address, o->port, st);
-		r.has_vfio = check_migratable(r.dom_ctl, o->block, st);
-	}
+	if (open_conns(&r) == 0)
+		r.has_vfio = mig_preflight(o, r.ctl, r.dst, r.dom_ctl, st);
 	int rc = 0;
 	if (!st->n_refusals && mig_cancel_requested) {
 		/* cancelled during preflight: nothing was started */
@@ -517,6 +424,9 @@ int mig_run(const struct mig_opts *o, mig_progress_fn progress, void *arg, struc
 		now_rfc3339(st->end, sizeof(st->end));
 		fail(st, "refused by preflight");
 		rc = -1;
+	} else if (o->check_only) {
+		st->outcome = MIG_CHECKED;
+		now_rfc3339(st->end, sizeof(st->end));
 	} else {
 		struct migrate_call call = { .dom = r.dom_mig, .dest_uri = o->dest_uri };
 		call.flags = build_params(&r);
@@ -548,13 +458,13 @@ int mig_cancel(const char *src_uri, const char *domain, struct np_err *e)
 	virSetErrorFunc(NULL, silent_error);
 	virConnectPtr c = virConnectOpen(src_uri);
 	if (!c)
-		return np_errmsg(e, -EIO, "source %s: cannot connect: %s", src_uri, virt_msg());
+		return np_errmsg(e, -EIO, "source %s: cannot connect: %s", src_uri, mig_virt_msg());
 	int rc = 0;
 	virDomainPtr d = virDomainLookupByName(c, domain);
 	if (!d)
-		rc = np_errmsg(e, -ENOENT, "domain %s: not found: %s", domain, virt_msg());
+		rc = np_errmsg(e, -ENOENT, "domain %s: not found: %s", domain, mig_virt_msg());
 	else if (virDomainAbortJob(d) < 0)
-		rc = np_errmsg(e, -EIO, "domain %s: cannot abort its job: %s", domain, virt_msg());
+		rc = np_errmsg(e, -EIO, "domain %s: cannot abort its job: %s", domain, mig_virt_msg());
 	if (d)
 		virDomainFree(d);
 	virConnectClose(c);

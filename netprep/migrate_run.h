@@ -17,7 +17,7 @@ struct mig_progress {
 	enum mig_mode mode;
 };
 
-enum mig_outcome { MIG_COMPLETED, MIG_FAILED, MIG_ABORTED, MIG_REFUSED };
+enum mig_outcome { MIG_COMPLETED, MIG_FAILED, MIG_ABORTED, MIG_REFUSED, MIG_CHECKED };
 
 struct mig_status {
 	enum mig_outcome outcome;
@@ -31,7 +31,7 @@ struct mig_status {
 	double elapsed_s;
 	double completion_limit_s;
 	bool stats_from_destination;      /* else the last values polled */
-	char refusals[8][160];            /* preflight reasons */
+	char refusals[8][512];            /* preflight reasons */
 	unsigned n_refusals;
 };
 

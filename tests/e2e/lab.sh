@@ -9,6 +9,9 @@
 # 10.77.0.2 (B).
 #   tests/e2e/lab.sh up LABDIR PREFIX [--bare]   bring it up, print the node URIs
 #   tests/e2e/lab.sh down LABDIR PREFIX          tear it down (only PIDs it started)
+# MIGNET_LAB_B_QEMU_USER=USER makes node B's libvirtd run QEMU as USER
+# (default root). The lab's guest files are root's, so such a B can only
+# be a preflight target: it answers with its capabilities, it runs nothing.
 set -euo pipefail
 usage="usage: lab.sh up|down LABDIR PREFIX [--bare]"
 cmd=${1:?$usage} lab=${2:?LABDIR} p=${3:?PREFIX} bare=${4:-}
@@ -41,9 +44,11 @@ auth_unix_rw = "none"
 host_uuid = "6d6c6162-0000-4000-8000-00000000000$2"
 log_outputs = "3:file:$S/log/libvirtd.log"
 CONF
+	local user=root
+	[ "$1" = b ] && user=${MIGNET_LAB_B_QEMU_USER:-root}
 	cat > "$S/etc/qemu.conf" <<CONF
-user = "root"
-group = "root"
+user = "$user"
+group = "$user"
 dynamic_ownership = 0
 remember_owner = 0
 security_driver = "none"

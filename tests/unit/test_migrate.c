@@ -10,6 +10,7 @@
 
 #include "migrate_opts.h"
 #include "migrate_policy.h"
+#include "migrate_preflight.h"
 
 #define MIB (1ULL << 20)
 
@@ -189,6 +190,54 @@ static void test_config_errors_name_the_field(void **state)
 	}
 }
 
+static void test_version_skew_names_both_versions(void **state)
+{
+	(void)state;
+	struct mig_status st = { 0 };
+	mig_check_version_skew(9000000, 9000000, 7002022, 7002022, &st);
+	mig_check_version_skew(8000000, 9000000, 7002000, 8001000, &st);   /* target newer: fine */
+	assert_int_equal(st.n_refusals, 0);
+	mig_check_version_skew(9000000, 8010000, 7002022, 6002000, &st);
+	assert_int_equal(st.n_refusals, 2);
+	assert_non_null(strstr(st.refusals[0], "target libvirt 8.10.0 is older than source libvirt 9.0.0"));
+	assert_non_null(strstr(st.refusals[1], "target QEMU 6.2.0 is older than source QEMU 7.2.22"));
+	assert_non_null(strstr(st.refusals[1], "client socket is closed"));
+}
+
+static void test_caps_qemu_uid_from_dac_label(void **state)
+{
+	(void)state;
+	const char *caps =
+		"<capabilities><host><secmodel><model>none</model><doi>0</doi></secmodel>"
+		"<secmodel><model>dac</model><doi>0</doi><baselabel type='kvm'>+64055:+107</baselabel>"
+		"<baselabel type='qemu'>+0:+0</baselabel></secmodel></host></capabilities>";
+	assert_int_equal(mig_caps_qemu_uid(caps, "kvm"), 64055);
+	assert_int_equal(mig_caps_qemu_uid(caps, "qemu"), 0);
+	assert_int_equal(mig_caps_qemu_uid(caps, "xen"), -1);
+	/* a label outside the DAC model, or a malformed one, says nothing */
+	assert_int_equal(mig_caps_qemu_uid("<secmodel><model>selinux</model><baselabel type='kvm'>+0:+0"
+					   "</baselabel></secmodel>", "kvm"), -1);
+	assert_int_equal(mig_caps_qemu_uid("<secmodel><model>dac</model><baselabel type='kvm'>qemu:kvm"
+					   "</baselabel></secmodel>", "kvm"), -1);
+	assert_int_equal(mig_caps_qemu_uid("", "kvm"), -1);
+}
+
+static void test_userfaultfd_verdicts(void **state)
+{
+	(void)state;
+	struct mig_status st = { 0 };
+	mig_check_userfaultfd(0, 0, "x", &st);        /* root QEMU has it */
+	mig_check_userfaultfd(64055, 1, "x", &st);    /* the sysctl allows it */
+	assert_int_equal(st.n_refusals, 0);
+	mig_check_userfaultfd(64055, 0, "from inv-b.json", &st);
+	assert_int_equal(st.n_refusals, 1);
+	assert_non_null(strstr(st.refusals[0], "runs as uid 64055 and vm.unprivileged_userfaultfd is 0 (from inv-b.json)"));
+	assert_non_null(strstr(st.refusals[0], "\"postCopy\": true"));
+	mig_check_userfaultfd(-1, -1, "this node's /x", &st);
+	assert_int_equal(st.n_refusals, 2);
+	assert_non_null(strstr(st.refusals[1], "cannot be read (this node's /x)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +252,9 @@ int main(void)
 		cmocka_unit_test(test_config_from_kubevirt_cr),
 		cmocka_unit_test(test_config_bare_and_explicit_disruption),
 		cmocka_unit_test(test_config_errors_name_the_field),
+		cmocka_unit_test(test_version_skew_names_both_versions),
+		cmocka_unit_test(test_caps_qemu_uid_from_dac_label),
+		cmocka_unit_test(test_userfaultfd_verdicts),
 	};
 	return cmocka_run_group_tests_name("migration monitor and configuration", tests, NULL, NULL);
 }
