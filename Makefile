@@ -16,7 +16,7 @@ PKGS := libnl-3.0 libnl-route-3.0 libmnl libcjson libvirt
 DEB_PKGS := build-essential pkg-config libnl-3-dev libnl-route-3-dev \
 	libmnl-dev libcjson-dev libvirt-dev libcmocka-dev iproute2 jq \
 	containernetworking-plugins libvirt-daemon libvirt-daemon-system \
-	libvirt-clients qemu-system-x86 qemu-utils clang libclang-rt-14-dev
+	libvirt-clients qemu-system-x86 qemu-utils clang libclang-rt-14-dev python3-yaml
 
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \

@@ -77,7 +77,7 @@ inventory() { run "$np" inventory --json --netns "/run/netns/$p-$1" --node "node
 run "$np" setup --config "$lab/node-a.json" --netns "/run/netns/$p-a"
 inventory a; inventory b
 set +e
-run "$np" compare "$lab/inv-a.json" "$lab/inv-b.json" --nad "$(dirname "$0")/../../examples/nad-vlan13.yaml"
+run "$np" compare "$lab/inv-a.json" "$lab/inv-b.json" --nad "$(dirname "$0")/../../examples/deploy/nad-vlan13.yaml"
 rc=$?
 set -e
 [ $rc = 4 ] || fail "compare found nothing blocking on the unprepared node B (exit $rc)"
@@ -91,7 +91,7 @@ echo "$out"
 grep -q "no changes" <<<"$out" || fail "a second setup run changed something"
 inventory b
 set +e
-run "$np" compare "$lab/inv-a.json" "$lab/inv-b.json" --nad "$(dirname "$0")/../../examples/nad-vlan13.yaml"
+run "$np" compare "$lab/inv-a.json" "$lab/inv-b.json" --nad "$(dirname "$0")/../../examples/deploy/nad-vlan13.yaml"
 rc=$?
 set -e
 [ $rc = 0 ] || [ $rc = 3 ] || fail "compare still finds blocking differences after setup (exit $rc)"

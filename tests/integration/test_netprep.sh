@@ -128,7 +128,7 @@ v=$(jq -c '[(.bridges[] | select(.name=="vlan-13") | .ports), .migration.mtu, .m
 ip -n "$nb" link set eth1 up
 "$np" inventory --json --netns "/run/netns/$nb" --node node-b --iface eth1 --cni-bin-dir "$data/bin-b" \
 	--cni-conf-dir "$data/conf" --proc-sys "$data/sys-$nb" > "$inv_b"
-"$np" compare "$inv_a" "$inv_b" --nad examples/nad-vlan13.yaml --json > "$data/cmp.json"; rc=$?
+"$np" compare "$inv_a" "$inv_b" --nad examples/deploy/nad-vlan13.yaml --json > "$data/cmp.json"; rc=$?
 [ $rc = 4 ] && ok "compare exits 4 on blocking differences" || bad "compare exit" "$rc"
 for needle in "bridge vlan-13 exists on node-a but not on node-b" "migration interface MTU differs: 9000 on node-a, 1500 on node-b" \
 	"migration interface eth1 on node-b has no address" "CNI plugin mignet-bridge is installed on node-a but not on node-b" \
