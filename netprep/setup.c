@@ -264,31 +264,6 @@ static int ensure_addr(struct run *r, const char *ifname, const struct np_prefix
 	return 0;
 }
 
-static int ensure_migration(struct run *r, const struct nc_node *n, struct np_err *e)
-{
-	struct np_link_info li;
-	if (np_link_get(r->nl, n->migration_iface, &li, NULL) < 0)
-		return np_errmsg(e, -ENODEV, "%s: migration interface \"%s\" does not exist (a NIC cannot be created; "
-				 "check the node's cabling and driver)", r->nl->where, n->migration_iface);
-	int changes = r->changes;
-	int rc = ensure_mtu(r, &li, n->migration_mtu, e);
-	if (rc == 0)
-		rc = ensure_up(r, &li, e);
-	if (rc == 0 && n->has_migration_address)
-		rc = ensure_addr(r, n->migration_iface, &n->migration_address, e);
-	if (rc == 0 && changes == r->changes)
-		same(r, "migration interface as declared");
-	return rc;
-}
-
-static int create_shim(struct run *r, void *arg, struct np_err *e)
-{
-	const struct nc_shim *s = arg;
-	struct np_link_attrs a = { .name = s->name, .up = true };
-	struct np_macvlan_opts o = { .master = s->master, .mode = s->mode };
-	return np_link_create_macvlan(r->nl, &a, &o, e);
-}
-
 /* A per-namespace sysctl to the wanted value, undone on rollback. */
 static int ensure_nsysctl(struct run *r, const char *key, const char *want, const char *why,
 			  struct np_err *e)
@@ -314,6 +289,43 @@ static int ensure_nsysctl(struct run *r, const char *key, const char *want, cons
 	return 0;
 }
 
+/* Else a master answers ARP for its macvlans' addresses too, and peers
+ * that learn its MAC send around the macvlan. */
+static int ensure_arp_ignore(struct run *r, const char *master, const char *whose, struct np_err *e)
+{
+	char key[64], why[96];
+	snprintf(key, sizeof(key), "net/ipv4/conf/%s/arp_ignore", master);
+	snprintf(why, sizeof(why), " (ARP for %s answered by %s only)", whose, whose);
+	return ensure_nsysctl(r, key, "1", why, e);
+}
+
+static int ensure_migration(struct run *r, const struct nc_node *n, struct np_err *e)
+{
+	struct np_link_info li;
+	if (np_link_get(r->nl, n->migration_iface, &li, NULL) < 0)
+		return np_errmsg(e, -ENODEV, "%s: migration interface \"%s\" does not exist (a NIC cannot be created; "
+				 "check the node's cabling and driver)", r->nl->where, n->migration_iface);
+	int changes = r->changes;
+	int rc = ensure_mtu(r, &li, n->migration_mtu, e);
+	if (rc == 0)
+		rc = ensure_up(r, &li, e);
+	if (rc == 0 && n->has_migration_address)
+		rc = ensure_addr(r, n->migration_iface, &n->migration_address, e);
+	if (rc == 0)
+		rc = ensure_arp_ignore(r, n->migration_iface, "the migration network's macvlans", e);
+	if (rc == 0 && changes == r->changes)
+		same(r, "migration interface as declared");
+	return rc;
+}
+
+static int create_shim(struct run *r, void *arg, struct np_err *e)
+{
+	const struct nc_shim *s = arg;
+	struct np_link_attrs a = { .name = s->name, .up = true };
+	struct np_macvlan_opts o = { .master = s->master, .mode = s->mode };
+	return np_link_create_macvlan(r->nl, &a, &o, e);
+}
+
 static int ensure_shim(struct run *r, const struct nc_shim *s, struct np_err *e)
 {
 	struct np_link_info li;
@@ -328,13 +340,8 @@ static int ensure_shim(struct run *r, const struct nc_shim *s, struct np_err *e)
 	int rc = ensure_up(r, &li, e);
 	if (rc == 0 && s->has_address)
 		rc = ensure_addr(r, s->name, &s->address, e);
-	if (rc == 0 && s->has_address && s->address.ip.family == AF_INET) {
-		/* else the master answers ARP for the shim's address too, and
-		 * peers that learn its MAC send around the shim */
-		char key[64];
-		snprintf(key, sizeof(key), "net/ipv4/conf/%s/arp_ignore", s->master);
-		rc = ensure_nsysctl(r, key, "1", " (ARP for the shim's address answered by the shim only)", e);
-	}
+	if (rc == 0 && s->has_address && s->address.ip.family == AF_INET)
+		rc = ensure_arp_ignore(r, s->master, "the shim", e);
 	return rc;
 }
 
