@@ -20,7 +20,7 @@ struct cni_kind {
 	size_t conf_size;
 	int (*parse)(struct cni_ctx *ctx, struct cni_error *ce);
 	int (*add)(struct cni_ctx *ctx, struct cni_result *res, struct cni_error *ce);
-	int (*del)(struct cni_ctx *ctx, struct cni_error *ce);
+	int (*del)(const struct cni_ctx *ctx, struct cni_error *ce);
 	int (*check)(struct cni_ctx *ctx, const struct cni_result *prev, struct cni_error *ce);
 	int (*status)(struct cni_ctx *ctx, struct cni_error *ce);
 };

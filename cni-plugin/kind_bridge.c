@@ -326,11 +326,6 @@ out:
 	return rc;
 }
 
-static int bridge_del(struct cni_ctx *ctx, struct cni_error *ce)
-{
-	return attach_del(ctx, ce);
-}
-
 static int bridge_check(struct cni_ctx *ctx, const struct cni_result *prev,
 			struct cni_error *ce)
 {
@@ -390,7 +385,7 @@ const struct cni_kind kind_bridge = {
 	.conf_size = sizeof(struct bridge_conf),
 	.parse = bridge_parse,
 	.add = bridge_add,
-	.del = bridge_del,
+	.del = attach_del,
 	.check = bridge_check,
 	.status = bridge_status,
 };

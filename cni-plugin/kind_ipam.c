@@ -16,7 +16,7 @@ static int ipam_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_erro
 	return ipam_local_add(ctx->conf, ctx->env, res, ce);
 }
 
-static int ipam_del(struct cni_ctx *ctx, struct cni_error *ce)
+static int ipam_del(const struct cni_ctx *ctx, struct cni_error *ce)
 {
 	return ipam_local_del(ctx->conf, ctx->env, ce);
 }

@@ -182,11 +182,6 @@ out:
 	return rc;
 }
 
-static int macvlan_del(struct cni_ctx *ctx, struct cni_error *ce)
-{
-	return attach_del(ctx, ce);
-}
-
 static int macvlan_check(struct cni_ctx *ctx, const struct cni_result *prev,
 			 struct cni_error *ce)
 {
@@ -248,7 +243,7 @@ const struct cni_kind kind_macvlan = {
 	.conf_size = sizeof(struct macvlan_conf),
 	.parse = macvlan_parse,
 	.add = macvlan_add,
-	.del = macvlan_del,
+	.del = attach_del,
 	.check = macvlan_check,
 	.status = macvlan_status,
 };

@@ -255,7 +255,7 @@ out:
 	return rc;
 }
 
-static int sriov_del(struct cni_ctx *ctx, struct cni_error *ce)
+static int sriov_del(const struct cni_ctx *ctx, struct cni_error *ce)
 {
 	const struct sriov_conf *s = ctx->kind_conf;
 	if (ctx->conf->ipam_type && cni_ipam_del(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0)

@@ -7,6 +7,8 @@ enum np_exit {
 	NP_EXIT_OK = 0,
 	NP_EXIT_FAIL = 1,   /* the operation failed; stderr says why */
 	NP_EXIT_USAGE = 2,  /* bad arguments */
+	NP_EXIT_ABORTED = 3, /* migrate: aborted on request */
+	NP_EXIT_REFUSED = 4, /* migrate: refused by preflight, nothing moved */
 };
 
 int cmd_address(int argc, char **argv);

@@ -393,8 +393,8 @@ int cmd_migrate(int argc, char **argv)
 	switch (st.outcome) {
 	case MIG_CHECKED:
 	case MIG_COMPLETED: return NP_EXIT_OK;
-	case MIG_ABORTED: return 3;
-	case MIG_REFUSED: return 4;
+	case MIG_ABORTED: return NP_EXIT_ABORTED;
+	case MIG_REFUSED: return NP_EXIT_REFUSED;
 	default: return NP_EXIT_FAIL;
 	}
 }

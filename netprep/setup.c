@@ -264,25 +264,28 @@ static int ensure_addr(struct run *r, const char *ifname, const struct np_prefix
 	return 0;
 }
 
-/* A per-namespace sysctl to the wanted value, undone on rollback. */
-static int ensure_nsysctl(struct run *r, const char *key, const char *want, const char *why,
-			  struct np_err *e)
+/* A sysctl to the wanted value, undone on rollback: host-wide (under
+ * --proc-sys) or of the node's namespace. LABEL is how messages name it. */
+static int ensure_sysctl(struct run *r, bool host_wide, const char *key, const char *label,
+			 const char *want, const char *why, struct np_err *e)
 {
 	char cur[32], what[192];
-	int rc = np_sysctl_get(r->o->netns, key, cur, sizeof(cur), e);
+	int rc = host_wide ? gsysctl_get(r, key, cur, sizeof(cur))
+			   : np_sysctl_get(r->o->netns, key, cur, sizeof(cur), e);
 	if (rc < 0)
-		return rc;
+		return host_wide ? np_errf(e, rc, "sysctl %s: cannot read%s", label, why) : rc;
 	if (!strcmp(cur, want)) {
-		snprintf(what, sizeof(what), "%s = %s", key, want);
+		snprintf(what, sizeof(what), "%s = %s", label, want);
 		same(r, what);
 		return 0;
 	}
-	snprintf(what, sizeof(what), "sysctl %s %s -> %s%s", key, cur, want, why);
+	snprintf(what, sizeof(what), "sysctl %s %s -> %s%s", label, cur, want, why);
 	if (!step(r, what))
 		return 0;
-	if ((rc = np_sysctl_set(r->o->netns, key, want, e)) < 0)
+	rc = host_wide ? gsysctl_set(r, key, want, e) : np_sysctl_set(r->o->netns, key, want, e);
+	if (rc < 0)
 		return rc;
-	struct undo u = { .kind = U_NSYSCTL };
+	struct undo u = { .kind = host_wide ? U_GSYSCTL : U_NSYSCTL };
 	snprintf(u.key, sizeof(u.key), "%s", key);
 	snprintf(u.value, sizeof(u.value), "%s", cur);
 	push(r, u);
@@ -296,7 +299,7 @@ static int ensure_arp_ignore(struct run *r, const char *master, const char *whos
 	char key[64], why[96];
 	snprintf(key, sizeof(key), "net/ipv4/conf/%s/arp_ignore", master);
 	snprintf(why, sizeof(why), " (ARP for %s answered by %s only)", whose, whose);
-	return ensure_nsysctl(r, key, "1", why, e);
+	return ensure_sysctl(r, false, key, key, "1", why, e);
 }
 
 static int ensure_migration(struct run *r, const struct nc_node *n, struct np_err *e)
@@ -347,35 +350,20 @@ static int ensure_shim(struct run *r, const struct nc_shim *s, struct np_err *e)
 
 static int ensure_sysctls(struct run *r, const struct nc_node *n, struct np_err *e)
 {
-	char cur[32], what[128];
-	if (n->post_copy) {
-		const char *key = "vm/unprivileged_userfaultfd";
-		int rc = gsysctl_get(r, key, cur, sizeof(cur));
-		if (rc < 0)
-			return np_errf(e, rc, "sysctl %s: cannot read (post-copy needs it)", key);
-		if (strcmp(cur, "1")) {
-			snprintf(what, sizeof(what), "sysctl vm.unprivileged_userfaultfd %s -> 1 (post-copy for non-root QEMU)", cur);
-			if (step(r, what)) {
-				if ((rc = gsysctl_set(r, key, "1", e)) < 0)
-					return rc;
-				struct undo u = { .kind = U_GSYSCTL };
-				snprintf(u.key, sizeof(u.key), "%s", key);
-				snprintf(u.value, sizeof(u.value), "%s", cur);
-				push(r, u);
-			}
-		} else {
-			same(r, "vm.unprivileged_userfaultfd = 1");
-		}
-	}
-	if (n->bridge_netfilter >= 0) {
+	char cur[32];
+	int rc = 0;
+	if (n->post_copy)
+		rc = ensure_sysctl(r, true, "vm/unprivileged_userfaultfd", "vm.unprivileged_userfaultfd", "1",
+				   " (post-copy for non-root QEMU)", e);
+	if (rc == 0 && n->bridge_netfilter >= 0) {
 		const char *key = "net/bridge/bridge-nf-call-iptables";
 		if (np_sysctl_get(r->o->netns, key, cur, sizeof(cur), NULL) < 0) {
 			fprintf(r->o->out, "  ! %s is absent (br_netfilter not loaded): nothing to set\n", key);
 			return 0;
 		}
-		return ensure_nsysctl(r, key, n->bridge_netfilter ? "1" : "0", "", e);
+		rc = ensure_sysctl(r, false, key, key, n->bridge_netfilter ? "1" : "0", "", e);
 	}
-	return 0;
+	return rc;
 }
 
 static void rollback(struct run *r)
