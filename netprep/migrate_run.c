@@ -97,6 +97,14 @@ static uint64_t stat_u64(virTypedParameterPtr p, int n, const char *name)
 	return virTypedParamsGetULLong(p, n, name, &v) == 1 ? v : 0;
 }
 
+/* libvirt types a few job fields as int (the throttle, for one); reading
+ * them as ULLong silently gives "absent". */
+static uint64_t stat_int(virTypedParameterPtr p, int n, const char *name)
+{
+	int v = 0;
+	return virTypedParamsGetInt(p, n, name, &v) == 1 && v > 0 ? (uint64_t)v : 0;
+}
+
 static bool poll_stats(virDomainPtr dom, double elapsed, enum mig_mode mode, struct mig_progress *pr)
 {
 	int type = 0, n = 0;
@@ -115,7 +123,7 @@ static bool poll_stats(virDomainPtr dom, double elapsed, enum mig_mode mode, str
 		/* libvirt reports pages per second */
 		.dirty_rate = stat_u64(p, n, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE) * (page ? page : 4096),
 		.iteration = stat_u64(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION),
-		.throttle = stat_u64(p, n, VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE),
+		.throttle = stat_int(p, n, VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE),
 		.mode = mode,
 	};
 	virTypedParamsFree(p, n);
