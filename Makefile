@@ -124,7 +124,16 @@ $(SKEW_SHIM): tests/e2e/skew_preload.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl -lvirt
 
-tests: all $(UNIT_BINS) $(INTEG_BINS) $(GUEST) $(SKEW_SHIM)
+# The lab's libvirtd runs under it, so exited QEMUs are reaped at once.
+LAB_REAPER := $(BUILD)/tests/lab_reaper
+
+$(LAB_REAPER): tests/e2e/lab_reaper.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+LAB := $(GUEST) $(LAB_REAPER)
+
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(LAB) $(SKEW_SHIM)
 
 deps:
 	@tests/deps.sh $(DEB_PKGS)
@@ -143,12 +152,12 @@ unit: tests
 integration: tests
 	@tests/run-suites.sh $(BUILD) integration
 
-demo: deps all $(GUEST)
+demo: deps all $(LAB)
 	@tests/e2e/demo.sh $(BUILD)
 
 BENCH_ITERATIONS ?= 40
 
-bench: deps all
+bench: deps all $(LAB)
 	@tests/bench/cni_bench.sh $(BUILD) $(BENCH_ITERATIONS)
 	@tests/bench/vifcache_bench.sh $(BUILD)
 	@tests/bench/migrate_bench.sh $(BUILD)

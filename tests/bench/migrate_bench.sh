@@ -47,8 +47,3 @@ echo "migration bench: 128 MiB guest, ${bandwidth} MiB/s cap, $n moves each, wal
 printf '  %-42s median %6s ms   (runs: %s)\n' "netprep migrate" "$mnp" "${np[*]}"
 printf '  %-42s median %6s ms   (runs: %s)\n' "virsh migrate --live --p2p (same settings)" "$mvs" "${vs[*]}"
 awk -v a="$mnp" -v b="$mvs" 'BEGIN { printf "  ratio netprep/virsh %.3f (target <= 1.05)\n", a / b }'
-# Both tools' times fall in two modes ~0.85 s apart on this lab (libvirt's,
-# not ours: virsh shows them too), which a median of few runs straddles;
-# the fastest runs compare the tools within one mode.
-fnp=$(printf '%s\n' "${np[@]}" | sort -n | head -1) fvs=$(printf '%s\n' "${vs[@]}" | sort -n | head -1)
-awk -v a="$fnp" -v b="$fvs" 'BEGIN { printf "  fastest: netprep %d ms, virsh %d ms, ratio %.3f\n", a, b, a / b }'

@@ -20,6 +20,7 @@ cmd=${1:?$usage} lab=${2:?LABDIR} p=${3:?PREFIX} bare=${4:-}
 caps=${MIGNET_LAB_CAPS:-}
 [ "$cmd" != up ] || [ -n "$caps" ] || { echo "lab.sh: set MIGNET_LAB_CAPS: a directory kept across runs for the QEMU capability cache (a cold probe costs ~8 s)" >&2; exit 2; }
 netprep=${MIGNET_BUILD:-build}/netprep
+reaper=$(realpath "${MIGNET_BUILD:-build}/tests/lab_reaper" 2>/dev/null || true)
 
 node_ns() { echo "$p-$1"; }
 uri() { echo "qemu+unix:///system?socket=$lab/$1/sock/libvirt-sock"; }
@@ -72,7 +73,7 @@ start_daemon() { # node
 		mount -t overlay -o lowerdir=/var,upperdir=$S/var,workdir=$S/var.wk mignet-lab-var /var &&
 		mkdir -p /var/cache/libvirt/qemu/capabilities /var/lib/libvirt/qemu /var/log/libvirt/qemu &&
 		mount --bind $caps /var/cache/libvirt/qemu/capabilities &&
-		exec libvirtd --daemon --config $S/etc/libvirtd.conf --pid-file $S/libvirtd.pid"
+		exec $reaper libvirtd --daemon --config $S/etc/libvirtd.conf --pid-file $S/libvirtd.pid"
 }
 
 wait_ready() { # node: the socket answers (a real condition, bounded at 60 s)
@@ -93,6 +94,7 @@ CONF
 }
 
 up() {
+	[ -x "$reaper" ] || { echo "lab.sh: ${MIGNET_BUILD:-build}/tests/lab_reaper is missing (make tests builds it)" >&2; exit 2; }
 	down
 	mkdir -p "$lab" "$caps"
 	for ns in "$p-sw" "$(node_ns a)" "$(node_ns b)"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
