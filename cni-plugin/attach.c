@@ -23,8 +23,8 @@ void attach_random_name(const char *prefix, char *out, size_t len)
 int attach_socks_open(struct attach_socks *s, const char *netns, struct cni_error *ce)
 {
 	struct np_err e = { 0 };
-	s->host = calloc(1, sizeof(*s->host));
-	s->ctr = calloc(1, sizeof(*s->ctr));
+	s->host = np_nl_alloc();
+	s->ctr = np_nl_alloc();
 	if (!s->host || !s->ctr)
 		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
 	if (np_nl_open(s->host, NULL, &e) < 0)
@@ -80,7 +80,16 @@ int attach_open_netns(struct np_nl *nl, const char *netns, struct cni_error *ce)
 	return 0;
 }
 
-int attach_sysctls(const char *netns, const char *ifname, bool dad, struct cni_error *ce)
+static bool has_ipv6(const struct cni_result *r, int iface)
+{
+	for (int i = 0; i < r->n_ips; i++)
+		if (r->ips[i].iface == iface && r->ips[i].address.ip.family == AF_INET6)
+			return true;
+	return false;
+}
+
+int attach_sysctls(const char *netns, const char *ifname, const struct cni_result *r,
+		   int iface, bool dad, struct cni_error *ce)
 {
 	char arp[96], ndisc[96], dadk[96];
 	struct np_err e = { 0 };
@@ -92,7 +101,9 @@ int attach_sysctls(const char *netns, const char *ifname, bool dad, struct cni_e
 		{ ndisc, "1", true },   /* IPv6 keys are absent when IPv6 is off */
 		{ dadk, dad ? "1" : "0", true },
 	};
-	if (np_sysctl_set_many(netns, list, 3, &e) < 0)
+	/* an ADD is a few syscalls long: no IPv6 address, no IPv6 writes */
+	size_t n = has_ipv6(r, iface) ? 3 : 1;
+	if (np_sysctl_set_many(netns, list, n, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	return 0;
 }
@@ -110,14 +121,17 @@ static void to_np_route(const struct cni_route *cr, struct np_route *r)
 		r->scope = (unsigned char)cr->scope;
 }
 
-int attach_configure(struct np_nl *nl, const char *ifname, const struct cni_result *r,
-		     int iface, bool dad, bool keep_down, struct cni_error *ce)
+int attach_configure(struct np_nl *nl, const struct np_link_info *link,
+		     const struct cni_result *r, int iface, bool dad, bool keep_down,
+		     struct cni_error *ce)
 {
 	struct np_err e = { 0 };
+	const char *ifname = link->name;
 	for (int i = 0; i < r->n_ips; i++) {
 		if (r->ips[i].iface != iface)
 			continue;
-		if (np_addr_add(nl, ifname, &r->ips[i].address, dad ? 0 : NP_ADDR_NODAD, &e) < 0)
+		if (np_addr_add_index(nl, link->ifindex, ifname, &r->ips[i].address,
+				      dad ? 0 : NP_ADDR_NODAD, &e) < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	}
 	if (keep_down)
@@ -148,16 +162,22 @@ int attach_configure(struct np_nl *nl, const char *ifname, const struct cni_resu
 	return 0;
 }
 
-int attach_read_mac(struct np_nl *nl, const char *ifname, uint8_t mac[NP_MAC_LEN],
-		    unsigned int *mtu, struct cni_error *ce)
+bool attach_name_taken(struct np_nl *ctr, const struct cni_env *env, struct cni_error *ce)
 {
 	struct np_link_info li;
+	if (np_link_get(ctr, env->ifname, &li, NULL) < 0)
+		return false;
+	cni_fail(ce, CNI_ERR_INTERNAL, "interface \"%s\" already exists in container netns %s",
+		 env->ifname, env->netns);
+	return true;
+}
+
+int attach_read_link(struct np_nl *nl, const char *ifname, struct np_link_info *li,
+		     struct cni_error *ce)
+{
 	struct np_err e = { 0 };
-	if (np_link_get(nl, ifname, &li, &e) < 0)
+	if (np_link_get(nl, ifname, li, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	memcpy(mac, li.mac, NP_MAC_LEN);
-	if (mtu)
-		*mtu = li.mtu;
 	return 0;
 }
 

@@ -32,14 +32,17 @@ void attach_random_name(const char *prefix, char *out, size_t len);
  * (the spec's "container unknown"). */
 int attach_open_netns(struct np_nl *nl, const char *netns, struct cni_error *ce);
 
-/* Adds the result's IPs for iface (IPv6 without DAD unless dad), sets the
- * link up unless keep_down, then adds the routes. */
-int attach_configure(struct np_nl *nl, const char *ifname, const struct cni_result *r,
-		     int iface, bool dad, bool keep_down, struct cni_error *ce);
+/* Adds the result's IPs for iface (IPv6 without DAD unless dad) to the
+ * link, sets it up unless keep_down, then adds the routes. */
+int attach_configure(struct np_nl *nl, const struct np_link_info *link,
+		     const struct cni_result *r, int iface, bool dad, bool keep_down,
+		     struct cni_error *ce);
 
-/* arp_notify / ndisc_notify so the kernel announces the interface, and
- * accept_dad=0 when DAD is off. IPv6 keys are skipped when IPv6 is off. */
-int attach_sysctls(const char *netns, const char *ifname, bool dad, struct cni_error *ce);
+/* arp_notify so the kernel announces the interface; when the result gives
+ * it IPv6 addresses, ndisc_notify too and accept_dad=0 unless dad. IPv6
+ * keys are skipped when IPv6 is off. */
+int attach_sysctls(const char *netns, const char *ifname, const struct cni_result *r,
+		   int iface, bool dad, struct cni_error *ce);
 
 /* CHECK: the interface named in prev (name == ifname, sandbox == netns)
  * exists with prev's MAC; its IPs and routes are present. */
@@ -54,8 +57,13 @@ void attach_result_dns(struct cni_result *res, const struct cni_conf *c);
 /* The default-route interface of nl's namespace. */
 int attach_default_route_iface(struct np_nl *nl, char *out, struct cni_error *ce);
 
-/* The link's MAC (and MTU) as the kernel has it, for the result. */
-int attach_read_mac(struct np_nl *nl, const char *ifname, uint8_t mac[NP_MAC_LEN],
-		    unsigned int *mtu, struct cni_error *ce);
+/* After an EEXIST: true, with the error set, when the container already
+ * has a link named CNI_IFNAME. Checking only then saves every ADD a round
+ * trip. */
+bool attach_name_taken(struct np_nl *ctr, const struct cni_env *env, struct cni_error *ce);
+
+/* The link as the kernel has it (MAC, MTU, index), for the result. */
+int attach_read_link(struct np_nl *nl, const char *ifname, struct np_link_info *li,
+		     struct cni_error *ce);
 
 #endif

@@ -108,14 +108,17 @@ static int ensure_bridge(struct bridge_run *r, const struct bridge_conf *b,
 			 struct np_link_info *br, struct cni_error *ce)
 {
 	struct np_err e = { 0 };
-	struct np_link_attrs a = { .name = b->bridge, .mtu = (unsigned)b->mtu, .up = true };
-	int rc = np_link_create_bridge(r->s.host, &a, &e);
-	if (rc < 0 && rc != -EEXIST)
-		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	r->bridge_made = rc == 0;
-	np_err_clear(&e);
-	if (np_link_get(r->s.host, b->bridge, br, &e) < 0)
-		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	/* Usually the bridge is there: look first, create only when missing. */
+	if (np_link_get(r->s.host, b->bridge, br, NULL) < 0) {
+		struct np_link_attrs a = { .name = b->bridge, .mtu = (unsigned)b->mtu, .up = true };
+		int rc = np_link_create_bridge(r->s.host, &a, &e);
+		if (rc < 0 && rc != -EEXIST)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		r->bridge_made = rc == 0;
+		np_err_clear(&e);
+		if (np_link_get(r->s.host, b->bridge, br, &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	}
 	if (strcmp(br->kind, "bridge"))
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "\"%s\" exists but is a %s link, not a bridge",
 				b->bridge, br->kind[0] ? br->kind : "plain");
@@ -184,8 +187,8 @@ static int create_veth(struct bridge_run *r, const struct bridge_conf *b,
 {
 	const struct cni_conf *c = ctx->conf;
 	struct np_err e = { 0 };
-	/* The host end's random name may collide; the container end's cannot
-	 * (checked before), so EEXIST means "try another name". */
+	/* EEXIST: the container end's name is taken (an error), or the host
+	 * end's random one (try another). */
 	for (int attempt = 0; attempt < 10; attempt++) {
 		attach_random_name("veth", r->host_if, sizeof(r->host_if));
 		struct np_link_attrs host = { .name = r->host_if, .mtu = (unsigned)b->mtu, .up = true };
@@ -199,13 +202,16 @@ static int create_veth(struct bridge_run *r, const struct bridge_conf *b,
 		}
 		if (rc != -EEXIST)
 			return cni_fail_np(ce, e.code == -EADDRNOTAVAIL ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INTERNAL, &e);
+		if (attach_name_taken(r->s.ctr, ctx->env, ce))
+			return -1;
 	}
 	return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 }
 
 /* The gateway address on the bridge, and forwarding, for isGateway. */
 static int setup_gateway(struct bridge_run *r, const struct bridge_conf *b,
-			 struct cni_result *res, int ctr_idx, struct cni_error *ce)
+			 const struct np_link_info *br, struct cni_result *res, int ctr_idx,
+			 struct cni_error *ce)
 {
 	struct np_err e = { 0 };
 	for (int i = 0; i < res->n_ips; i++) {
@@ -219,7 +225,7 @@ static int setup_gateway(struct bridge_run *r, const struct bridge_conf *b,
 			ip->has_gw = true;
 		}
 		struct np_prefix gw = { .ip = ip->gw, .len = ip->address.len };
-		int rc = np_addr_add(r->s.host, b->bridge, &gw, NP_ADDR_NODAD, &e);
+		int rc = np_addr_add_index(r->s.host, br->ifindex, b->bridge, &gw, NP_ADDR_NODAD, &e);
 		if (rc < 0 && rc != -EEXIST)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		np_err_clear(&e);
@@ -257,33 +263,28 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 	cni_result_init(&ipam);
 	if (attach_socks_open(&r.s, env->netns, ce) < 0)
 		goto out;
-	if (np_link_get(r.s.ctr, env->ifname, &li, NULL) == 0) {
-		cni_fail(ce, CNI_ERR_INTERNAL, "interface \"%s\" already exists in container netns %s",
-			 env->ifname, env->netns);
-		goto out;
-	}
 	if (ensure_bridge(&r, b, &br, ce) < 0 || create_veth(&r, b, ctx, ce) < 0 ||
 	    setup_port(&r, b, ce) < 0)
 		goto out;
 
 	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
 		goto out;
-	uint8_t mac[NP_MAC_LEN];
-	if (attach_read_mac(r.s.host, b->bridge, mac, NULL, ce) < 0)
+	/* the bridge again: a bridge takes a new port's MAC when it is lower */
+	struct np_link_info port;
+	if (attach_read_link(r.s.host, b->bridge, &br, ce) < 0)
 		goto out;
-	cni_result_add_iface(res, b->bridge, mac, NULL);
-	if (attach_read_mac(r.s.host, r.host_if, mac, NULL, ce) < 0)
+	cni_result_add_iface(res, b->bridge, br.mac, NULL);
+	if (attach_read_link(r.s.host, r.host_if, &port, ce) < 0)
 		goto out;
-	cni_result_add_iface(res, r.host_if, mac, NULL);
-	unsigned int mtu;
-	if (attach_read_mac(r.s.ctr, env->ifname, mac, &mtu, ce) < 0)
+	cni_result_add_iface(res, r.host_if, port.mac, NULL);
+	if (attach_read_link(r.s.ctr, env->ifname, &li, ce) < 0)
 		goto out;
-	int idx = cni_result_add_iface(res, env->ifname, mac, env->netns);
+	int idx = cni_result_add_iface(res, env->ifname, li.mac, env->netns);
 	if (idx < 0) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "result has too many interfaces");
 		goto out;
 	}
-	res->ifaces[idx].mtu = mtu;
+	res->ifaces[idx].mtu = li.mtu;
 
 	if (c->ipam_type) {
 		if (cni_ipam_add(c, env, ctx->stdin_json, &ipam, ce) < 0)
@@ -291,10 +292,10 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 		r.ipam_done = true;
 		if (cni_result_merge_ipam(res, &ipam, idx, ce) < 0)
 			goto out;
-		if (b->is_gateway && setup_gateway(&r, b, res, idx, ce) < 0)
+		if (b->is_gateway && setup_gateway(&r, b, &br, res, idx, ce) < 0)
 			goto out;
-		if (attach_sysctls(env->netns, env->ifname, b->dad, ce) < 0 ||
-		    attach_configure(r.s.ctr, env->ifname, res, idx, b->dad,
+		if (attach_sysctls(env->netns, env->ifname, res, idx, b->dad, ce) < 0 ||
+		    attach_configure(r.s.ctr, &li, res, idx, b->dad,
 				     b->disable_container_iface, ce) < 0)
 			goto out;
 	} else if (!b->disable_container_iface &&

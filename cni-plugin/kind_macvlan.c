@@ -58,27 +58,26 @@ static struct np_nl *master_nl(struct macvlan_run *r, const struct macvlan_conf 
 }
 
 static int resolve_master(struct macvlan_run *r, const struct macvlan_conf *m,
-			  unsigned int *master_mtu, struct cni_error *ce)
+			  struct np_link_info *li, struct cni_error *ce)
 {
 	if (m->master)
 		snprintf(r->master, sizeof(r->master), "%s", m->master);
 	else if (attach_default_route_iface(master_nl(r, m), r->master, ce) < 0)
 		return -1;
-	struct np_link_info li;
 	struct np_err e = { 0 };
-	if (np_link_get(master_nl(r, m), r->master, &li, &e) < 0)
+	if (np_link_get(master_nl(r, m), r->master, li, &e) < 0)
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "macvlan master \"%s\" not found in %s",
 				r->master, master_nl(r, m)->where);
-	*master_mtu = li.mtu;
 	return 0;
 }
+
 
 /* Creates the macvlan with its final name and MAC straight into the
  * container. Kernels that create the link in the caller's namespace first
  * report a collision with a host link of the same name; only then the
  * reference plugin's way is taken: a random name, then a rename (which
  * costs an RCU grace period, ~1 ms here). */
-static int create_link(struct macvlan_run *r, const struct macvlan_conf *m,
+static int create_link(struct macvlan_run *r, const struct macvlan_conf *m, int master_index,
 		       const struct cni_ctx *ctx, struct cni_error *ce)
 {
 	const struct cni_env *env = ctx->env;
@@ -90,14 +89,16 @@ static int create_link(struct macvlan_run *r, const struct macvlan_conf *m,
 		.mtu = (unsigned)m->mtu,
 		.netns = m->link_in_container ? NULL : env->netns,
 	};
-	struct np_macvlan_opts o = { .master = r->master, .mode = m->mode,
-				     .bcqueuelen = (uint32_t)m->bcqueuelen };
+	struct np_macvlan_opts o = { .master = r->master, .master_index = master_index,
+				     .mode = m->mode, .bcqueuelen = (uint32_t)m->bcqueuelen };
 	int rc = np_link_create_macvlan(master_nl(r, m), &a, &o, &e);
 	if (rc == 0) {
 		r->link_made = r->renamed = true;
 		return 0;
 	}
-	if (rc != -EEXIST || np_link_get(r->s.ctr, env->ifname, &(struct np_link_info){ 0 }, NULL) == 0)
+	if (rc == -EEXIST && attach_name_taken(r->s.ctr, env, ce))
+		return -1;
+	if (rc != -EEXIST)
 		return cni_fail_np(ce, rc == -EADDRNOTAVAIL ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INTERNAL, &e);
 	attach_random_name("mvt", r->tmpname, sizeof(r->tmpname));
 	a.name = r->tmpname;
@@ -123,44 +124,36 @@ static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_e
 	cni_result_init(&ipam);
 	if (attach_socks_open(&r.s, env->netns, ce) < 0)
 		goto out;
-	unsigned int master_mtu;
-	if (resolve_master(&r, m, &master_mtu, ce) < 0)
+	struct np_link_info master;
+	if (resolve_master(&r, m, &master, ce) < 0)
 		goto out;
-	if (m->mtu > master_mtu) {
+	if (m->mtu > master.mtu) {
 		cni_fail(ce, CNI_ERR_INVALID_CONFIG, "macvlan \"mtu\" %lu is above master \"%s\"'s MTU %u",
-			 m->mtu, r.master, master_mtu);
+			 m->mtu, r.master, master.mtu);
 		goto out;
 	}
+	if (create_link(&r, m, master.ifindex, ctx, ce) < 0)
+		goto out;
+
 	struct np_link_info li;
-	if (np_link_get(r.s.ctr, env->ifname, &li, NULL) == 0) {
-		cni_fail(ce, CNI_ERR_INTERNAL, "interface \"%s\" already exists in container netns %s",
-			 env->ifname, env->netns);
-		goto out;
-	}
-
-	if (create_link(&r, m, ctx, ce) < 0)
-		goto out;
-
-	uint8_t mac[NP_MAC_LEN];
-	unsigned int mtu;
-	if (attach_read_mac(r.s.ctr, env->ifname, mac, &mtu, ce) < 0)
+	if (attach_read_link(r.s.ctr, env->ifname, &li, ce) < 0)
 		goto out;
 	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
 		goto out;
-	int idx = cni_result_add_iface(res, env->ifname, mac, env->netns);
+	int idx = cni_result_add_iface(res, env->ifname, li.mac, env->netns);
 	if (idx < 0) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "result has too many interfaces");
 		goto out;
 	}
-	res->ifaces[idx].mtu = mtu;
+	res->ifaces[idx].mtu = li.mtu;
 	if (c->ipam_type) {
 		if (cni_ipam_add(c, env, ctx->stdin_json, &ipam, ce) < 0)
 			goto out;
 		r.ipam_done = true;
 		if (cni_result_merge_ipam(res, &ipam, idx, ce) < 0)
 			goto out;
-		if (attach_sysctls(env->netns, env->ifname, m->dad, ce) < 0 ||
-		    attach_configure(r.s.ctr, env->ifname, res, idx, m->dad, false, ce) < 0)
+		if (attach_sysctls(env->netns, env->ifname, res, idx, m->dad, ce) < 0 ||
+		    attach_configure(r.s.ctr, &li, res, idx, m->dad, false, ce) < 0)
 			goto out;
 	} else if (np_link_set_up(r.s.ctr, env->ifname, true, &e) < 0) {
 		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
@@ -192,10 +185,9 @@ static int macvlan_check(struct cni_ctx *ctx, const struct cni_result *prev,
 		return -1;
 	if (attach_socks_open(&r.s, ctx->env->netns, ce) < 0)
 		goto out;
-	unsigned int master_mtu;
-	if (resolve_master(&r, m, &master_mtu, ce) < 0)
+	struct np_link_info master, li;
+	if (resolve_master(&r, m, &master, ce) < 0)
 		goto out;
-	struct np_link_info li;
 	if (attach_check_iface(r.s.ctr, ctx->env, prev, &li, ce) < 0)
 		goto out;
 	if (strcmp(li.kind, "macvlan")) {

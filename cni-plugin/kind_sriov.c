@@ -201,7 +201,7 @@ static int sriov_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_err
 				"sriov: no \"deviceID\" (declare capability deviceID so Multus passes runtimeConfig.deviceID)");
 	if (np_vf_lookup(s->sysfs_root, s->device_id, &ref, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INVALID_CONFIG, &e);
-	struct np_nl *nl = calloc(1, sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	if (!nl)
 		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
 	if (np_nl_open(nl, NULL, &e) < 0 || np_vf_get(nl, ref.pf_ifname, ref.vf, &orig, &e) < 0) {
@@ -268,7 +268,7 @@ static int sriov_del(const struct cni_ctx *ctx, struct cni_error *ce)
 	struct np_vf_config orig = { 0 };
 	int rc = load_state(dirfd, ctx->env, pf, &vf, &orig, ce);
 	if (rc > 0) {
-		struct np_nl *nl = calloc(1, sizeof(*nl));
+		struct np_nl *nl = np_nl_alloc();
 		struct np_err e = { 0 };
 		rc = nl ? np_nl_open(nl, NULL, &e) : -ENOMEM;
 		if (rc == 0)
@@ -303,7 +303,7 @@ static int sriov_check(struct cni_ctx *ctx, const struct cni_result *prev,
 		return -1;
 	if (!s->device_id || np_vf_lookup(s->sysfs_root, s->device_id, &ref, &e) < 0)
 		return cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s", e.msg[0] ? e.msg : "no deviceID");
-	struct np_nl *nl = calloc(1, sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	int rc = nl ? np_nl_open(nl, NULL, &e) : -ENOMEM;
 	if (rc == 0)
 		rc = np_vf_get(nl, ref.pf_ifname, ref.vf, &cur, &e);

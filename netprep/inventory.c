@@ -181,7 +181,7 @@ static int check_port(void *arg, struct np_err *e)
 
 cJSON *np_inventory(const struct inv_opts *o, struct np_err *e)
 {
-	struct np_nl *nl = calloc(1, sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	struct links *ls = calloc(1, sizeof(*ls));
 	cJSON *doc = NULL;
 	if (!nl || !ls) {

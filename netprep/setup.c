@@ -393,7 +393,7 @@ static void rollback(struct run *r)
 int np_setup(const struct nc_node *n, const struct setup_opts *o, struct np_err *e)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	struct np_nl *nl = calloc(1, sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	if (!r || !nl) {
 		free(r);
 		free(nl);

@@ -45,7 +45,7 @@ int cmd_apply(int argc, char **argv)
 		.vlan = (uint16_t)r.sriov.vlan, .spoofchk = r.sriov.spoofchk, .trust = r.sriov.trust,
 	};
 	memcpy(c.mac, r.has_mac ? r.mac : r.sriov.vf_mac, NP_MAC_LEN);
-	struct np_nl *nl = calloc(1, sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	rc = nl ? np_nl_open(nl, NULL, &e) : -1;
 	if (rc == 0)
 		rc = np_vf_set(nl, ref.pf_ifname, ref.vf, &c, &e);

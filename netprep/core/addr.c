@@ -32,10 +32,16 @@ static struct nlmsghdr *addr_request(struct np_nl *nl, uint16_t type,
 int np_addr_add(struct np_nl *nl, const char *ifname, const struct np_prefix *p,
 		unsigned int flags, struct np_err *e)
 {
-	char s[NP_PREFIX_STRLEN];
 	int ifindex = ifindex_of(nl, ifname, e);
 	if (ifindex < 0)
 		return ifindex;
+	return np_addr_add_index(nl, ifindex, ifname, p, flags, e);
+}
+
+int np_addr_add_index(struct np_nl *nl, int ifindex, const char *ifname,
+		      const struct np_prefix *p, unsigned int flags, struct np_err *e)
+{
+	char s[NP_PREFIX_STRLEN];
 	struct nlmsghdr *nlh = addr_request(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
 					    ifindex, p);
 	if (p->ip.family == AF_INET && p->len < 31) {

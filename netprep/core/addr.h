@@ -18,6 +18,10 @@ struct np_addr_info {
 
 int np_addr_add(struct np_nl *nl, const char *ifname, const struct np_prefix *p,
 		unsigned int flags, struct np_err *e);
+/* The same for a link whose index the caller has (one round trip less);
+ * ifname only names it in errors. */
+int np_addr_add_index(struct np_nl *nl, int ifindex, const char *ifname,
+		      const struct np_prefix *p, unsigned int flags, struct np_err *e);
 /* -EADDRNOTAVAIL when the address is not there. */
 int np_addr_del(struct np_nl *nl, const char *ifname, const struct np_prefix *p,
 		struct np_err *e);

@@ -167,7 +167,8 @@ int np_link_create_macvlan(struct np_nl *nl, const struct np_link_attrs *a,
 {
 	if ((unsigned)o->mode >= sizeof(macvlan_kernel_modes) / sizeof(*macvlan_kernel_modes))
 		return np_errmsg(e, -EINVAL, "macvlan \"%s\": invalid mode %d", a->name, (int)o->mode);
-	int master = resolve_index(nl, o->master, "macvlan master", e);
+	int master = o->master_index > 0 ? o->master_index
+					 : resolve_index(nl, o->master, "macvlan master", e);
 	if (master < 0)
 		return master;
 	int fd = -1;

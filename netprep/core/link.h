@@ -32,6 +32,7 @@ const char *np_macvlan_mode_name(enum np_macvlan_mode m);
 
 struct np_macvlan_opts {
 	const char *master;     /* parent link, in the socket's namespace */
+	int master_index;       /* its ifindex when the caller knows it, else 0 */
 	enum np_macvlan_mode mode;
 	uint32_t bcqueuelen;    /* 0: kernel default */
 };

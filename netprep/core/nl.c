@@ -4,6 +4,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -16,6 +17,14 @@ static int open_socket(void *arg, struct np_err *e)
 	if (!nl->sock)
 		return np_errf(e, -errno, "%s: cannot open a netlink socket", nl->where);
 	return 0;
+}
+
+struct np_nl *np_nl_alloc(void)
+{
+	struct np_nl *nl = malloc(sizeof(*nl));
+	if (nl)
+		memset(nl, 0, offsetof(struct np_nl, buf));
+	return nl;
 }
 
 int np_nl_open(struct np_nl *nl, const char *netns_path, struct np_err *e)

@@ -152,6 +152,10 @@ static void add_check_del(const char *kind, const char *extra, int ctr_idx)
 		free(s);
 		cJSON_Delete(a);
 		assert_int_equal(leases(net), 3); /* v4, v6, owner index */
+		/* announced on both families; IPv6 without DAD */
+		assert_int_equal(nst_sh("ip netns exec %s sh -c 'cd /proc/sys/net; "
+					"[ $(cat ipv4/conf/net1/arp_notify ipv6/conf/net1/ndisc_notify "
+					"ipv6/conf/net1/accept_dad | tr -d \"\\n\") = 110 ]'", ctr), 0);
 
 		if (strcmp(v, "0.4.0") >= 0) {
 			cJSON *cj = cJSON_Parse(conf);
@@ -203,6 +207,26 @@ static void test_bridge_all_versions(void **state)
 	assert_non_null(strstr(s, "\"local\":\"10."));
 	free(s);
 	cJSON_Delete(a);
+}
+
+/* An IPv4-only ADD writes only the IPv4 sysctl: the IPv6 ones keep the
+ * kernel's defaults (each write is a /proc round trip on every ADD). */
+static void test_ipv4_only_sysctls(void **state)
+{
+	(void)state;
+	char *conf = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"v4only\",\"type\":\"mignet-macvlan\","
+			      "\"master\":\"up0\",\"ipam\":{\"type\":\"mignet-ipam\",\"dataDir\":\"%s\","
+			      "\"ranges\":[[{\"subnet\":\"10.77.0.0/24\"}]]}}", datadir);
+	struct cni_call c = call("ADD", "v4a", "net1");
+	cJSON *out;
+	assert_int_equal(cni_run(&c, conf, &out), 0);
+	cJSON_Delete(out);
+	assert_int_equal(nst_sh("ip netns exec %s sh -c 'cd /proc/sys/net; "
+				"[ $(cat ipv4/conf/net1/arp_notify ipv6/conf/net1/ndisc_notify "
+				"ipv6/conf/net1/accept_dad | tr -d \"\\n\") = 101 ]'", ctr), 0);
+	c.command = "DEL";
+	assert_int_equal(cni_run(&c, conf, NULL), 0);
+	free(conf);
 }
 
 /* ---- L2 only, defaults, disableContainerInterface ---- */
@@ -738,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_macvlan_all_versions),
 		cmocka_unit_test(test_bridge_all_versions),
+		cmocka_unit_test(test_ipv4_only_sysctls),
 		cmocka_unit_test(test_l2_and_defaults),
 		cmocka_unit_test(test_mac_precedence),
 		cmocka_unit_test(test_errors),
