@@ -71,7 +71,6 @@ static int resolve_master(struct macvlan_run *r, const struct macvlan_conf *m,
 	return 0;
 }
 
-
 /* Creates the macvlan with its final name and MAC straight into the
  * container. Kernels that create the link in the caller's namespace first
  * report a collision with a host link of the same name; only then the

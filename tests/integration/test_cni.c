@@ -353,6 +353,13 @@ static void test_errors(void **state)
 	assert_int_equal(nst_sh("ip -n %s link add net1 type veth peer name net1p", ctr), 0);
 	assert_error(cni_run(&c, good, &out), out, 999, "interface \"net1\" already exists");
 	cJSON_Delete(out);
+	/* the same through a bridge, whose new bridge is rolled back */
+	char *taken_br = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"e\",\"type\":\"mignet-bridge\","
+				  "\"bridge\":\"mgbrtaken\"}");
+	assert_error(cni_run(&c, taken_br, &out), out, 999, "interface \"net1\" already exists");
+	cJSON_Delete(out);
+	assert_null(nst_link(host, "mgbrtaken"));
+	free(taken_br);
 	assert_int_equal(nst_sh("ip -n %s link del net1", ctr), 0);
 	/* unknown CNI_ARGS key without IgnoreUnknown */
 	c.args = "FOO=bar";
