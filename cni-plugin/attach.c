@@ -172,6 +172,25 @@ bool attach_name_taken(struct np_nl *ctr, const struct cni_env *env, struct cni_
 	return true;
 }
 
+int attach_result_ctr_iface(struct cni_result *res, const struct cni_env *env,
+			    const struct np_link_info *li, struct cni_error *ce)
+{
+	int idx = cni_result_add_iface(res, env->ifname, li->mac, env->netns);
+	if (idx < 0)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "result has too many interfaces");
+	res->ifaces[idx].mtu = li->mtu;
+	return idx;
+}
+
+int attach_ipam_add(const struct cni_ctx *ctx, struct cni_result *res, struct cni_result *ipam,
+		    int idx, bool *leased, struct cni_error *ce)
+{
+	if (cni_ipam_add(ctx->conf, ctx->env, ctx->stdin_json, ipam, ce) < 0)
+		return -1;
+	*leased = true;
+	return cni_result_merge_ipam(res, ipam, idx, ce);
+}
+
 int attach_read_link(struct np_nl *nl, const char *ifname, struct np_link_info *li,
 		     struct cni_error *ce)
 {

@@ -62,6 +62,16 @@ int attach_default_route_iface(struct np_nl *nl, char *out, struct cni_error *ce
  * trip. */
 bool attach_name_taken(struct np_nl *ctr, const struct cni_env *env, struct cni_error *ce);
 
+/* Adds the container's interface (MAC and MTU as read) to res; its index
+ * there, or -1 with the error set. */
+int attach_result_ctr_iface(struct cni_result *res, const struct cni_env *env,
+			    const struct np_link_info *li, struct cni_error *ce);
+
+/* Runs IPAM into ipam and merges its IPs and routes into res for interface
+ * idx; *leased is set as soon as IPAM holds something, for the rollback. */
+int attach_ipam_add(const struct cni_ctx *ctx, struct cni_result *res, struct cni_result *ipam,
+		    int idx, bool *leased, struct cni_error *ce);
+
 /* The link as the kernel has it (MAC, MTU, index), for the result. */
 int attach_read_link(struct np_nl *nl, const char *ifname, struct np_link_info *li,
 		     struct cni_error *ce);

@@ -139,17 +139,11 @@ static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_e
 		goto out;
 	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
 		goto out;
-	int idx = cni_result_add_iface(res, env->ifname, li.mac, env->netns);
-	if (idx < 0) {
-		cni_fail(ce, CNI_ERR_INTERNAL, "result has too many interfaces");
+	int idx = attach_result_ctr_iface(res, env, &li, ce);
+	if (idx < 0)
 		goto out;
-	}
-	res->ifaces[idx].mtu = li.mtu;
 	if (c->ipam_type) {
-		if (cni_ipam_add(c, env, ctx->stdin_json, &ipam, ce) < 0)
-			goto out;
-		r.ipam_done = true;
-		if (cni_result_merge_ipam(res, &ipam, idx, ce) < 0)
+		if (attach_ipam_add(ctx, res, &ipam, idx, &r.ipam_done, ce) < 0)
 			goto out;
 		if (attach_sysctls(env->netns, env->ifname, res, idx, m->dad, ce) < 0 ||
 		    attach_configure(r.s.ctr, &li, res, idx, m->dad, false, ce) < 0)

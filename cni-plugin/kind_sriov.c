@@ -227,10 +227,7 @@ static int sriov_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_err
 	snprintf(res->ifaces[idx].pci_id, sizeof(res->ifaces[idx].pci_id), "%s", ref.pci);
 	if (c->ipam_type) {
 		/* the guest configures these itself; they are reported, not set */
-		if (cni_ipam_add(c, env, ctx->stdin_json, &ipam, ce) < 0)
-			goto out;
-		ipam_done = true;
-		if (cni_result_merge_ipam(res, &ipam, idx, ce) < 0)
+		if (attach_ipam_add(ctx, res, &ipam, idx, &ipam_done, ce) < 0)
 			goto out;
 	}
 	rc = 0;

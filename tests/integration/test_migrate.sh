@@ -105,6 +105,15 @@ virsh -q -c "$B" destroy capped >/dev/null
 # their times compare.
 busy="mib=48 rate=max fill=1 report=250"
 hard="--bandwidth 64Mi --completion-timeout-per-gib 30"
+# check_intact NAME NODE LABEL: the guest runs on NODE only, its heartbeat
+# goes on and its memory check found no corrupted page.
+check_intact() {
+	local guest=$1 node=$2
+	lab_guest_wait_hb "$guest" $(( $(lab_guest_hb "$guest") + 2 )); last=$(tail -1 "$lab/$guest.log")
+	why="on $(lab_guest_where "$guest"): $last"
+	check "$3 the guest runs on $node with no corrupted page" \
+		eval '[ "$(lab_guest_where "$guest")" = "$node" ] && grep -q "verify_err_total=0 " <<<"$last"'
+}
 # timed_migrate FROM TO ARGS...: migrate, with the wall time in $took (s).
 timed_migrate() { local t0=$EPOCHREALTIME; migrate "$@"; took=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'); }
 lab_guest_start "$A" busy "$busy" || { bad "guest start" "no heartbeat"; finish; }
@@ -145,10 +154,7 @@ throttle=$(grep '"event":"progress"' "$lab/out" | jq -s 'map(.autoConvergeThrott
 why="exit $rc after $took s, throttle up to $throttle %: $(tail -1 "$lab/out")"
 check "with --auto-converge it completes in pre-copy ($took s, throttle up to $throttle %)" \
 	test "$rc $(status .mode) $(status .completed) $((throttle >= 20))" = "0 PreCopy true 1"
-lab_guest_wait_hb busy $(( $(lab_guest_hb busy) + 2 )); last=$(tail -1 "$lab/busy.log")
-why="on $(lab_guest_where busy): $last"
-check "after auto-converge the guest runs on B with no corrupted page" \
-	eval '[ "$(lab_guest_where busy)" = B ] && grep -q "verify_err_total=0 " <<<"$last"'
+check_intact busy B "after auto-converge"
 
 # 3 (cont.). Post-copy takes the guest back across once the limit is hit.
 timed_migrate b a busy $hard --post-copy
@@ -156,10 +162,7 @@ took_pc=$took
 why="exit $rc after $took s: $(tail -1 "$lab/out")"
 check "with --post-copy it switches to post-copy at the limit and completes ($took s)" \
 	test "$rc $(status .mode) $(status .completed)" = "0 PostCopy true"
-lab_guest_wait_hb busy $(( $(lab_guest_hb busy) + 2 )); last=$(tail -1 "$lab/busy.log")
-why="on $(lab_guest_where busy): $last"
-check "after post-copy the guest runs on A with no corrupted page" \
-	eval '[ "$(lab_guest_where busy)" = A ] && grep -q "verify_err_total=0 " <<<"$last"'
+check_intact busy A "after post-copy"
 
 # 3 (cont.). Strategy auto sees the dirty rate outrun the link and switches
 # at once instead of spending the completion budget.
