@@ -19,29 +19,8 @@ ip -n "$host" link set lo up; ip -n "$ctr" link set lo up
 ip -n "$host" link add up0 type veth peer name up0p
 ip -n "$host" link set up0 up; ip -n "$host" link set up0p up
 
-# One timing loop, run inside the host namespace so that each plugin is a
-# direct exec, as kubelet/Multus would do it.
-cat > "$data/loop.sh" <<'LOOP'
-set -euo pipefail
-ref=$1 refconf=$2 mig=$3 migconf=$4 n=$5 netns=$6 path=$7
-export CNI_NETNS=$netns CNI_PATH=$path
-declare -a radd rdel madd mdel
-# One op of each plugin in turn (reference, mignet, reference, ...), so both
-# see the same machine state. All ADDs come first, then all DELs, as pods
-# come and go: a DEL right after its ADD would mostly measure the kernel's
-# rcu_barrier() on the RCU work that ADD had just queued.
-timed() { local t0=$EPOCHREALTIME; CNI_COMMAND=$1 "$2" < "$3" > /dev/null; local t1=$EPOCHREALTIME; echo $(( ${t1/./} - ${t0/./} )); }
-for i in $(seq 1 "$n"); do
-	radd+=("$(CNI_CONTAINERID=r$i CNI_IFNAME=r$i timed ADD "$ref" "$refconf")")
-	madd+=("$(CNI_CONTAINERID=m$i CNI_IFNAME=m$i timed ADD "$mig" "$migconf")")
-done
-for i in $(seq 1 "$n"); do
-	rdel+=("$(CNI_CONTAINERID=r$i CNI_IFNAME=r$i timed DEL "$ref" "$refconf")")
-	mdel+=("$(CNI_CONTAINERID=m$i CNI_IFNAME=m$i timed DEL "$mig" "$migconf")")
-done
-med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m/1000}'; }
-echo "$(med "${radd[@]}") $(med "${madd[@]}") $(med "${rdel[@]}") $(med "${mdel[@]}")"
-LOOP
+timer=$build/tests/cni_timer
+[ -x "$timer" ] || { echo "bench: $timer missing (make bench builds it)" >&2; exit 1; }
 
 conf() { # kind plugin-type ipam-json extra
 	local kind=$1 type=$2 ipam=$3 extra=$4
@@ -70,9 +49,14 @@ for c in "${cases[@]}"; do
 	[ "$kind$ipamkind" = bridgel2 ] && { ri='null'; mi='null'; }
 	conf "$kind" "$kind" "$ri" "$extra" > "$data/ref.json"
 	conf "$kind" "mignet-$kind" "$mi" "$extra" > "$data/mig.json"
-	read -r radd madd rdel mdel < <(ip netns exec "$host" bash "$data/loop.sh" "$ref/$kind" "$data/ref.json" \
-		"$build/mignet-cni" "$data/mig.json" "$iters" "/run/netns/$ctr" "$ref")
+	# Run inside the host namespace, so that each plugin is a direct spawn, as
+	# kubelet/Multus would do it.
+	out=$(CNI_NETNS=/run/netns/$ctr CNI_PATH=$ref ip netns exec "$host" "$timer" "$iters" \
+		"$ref/$kind" "$data/ref.json" "$build/mignet-cni" "$data/mig.json") ||
+		{ echo "bench: $label failed" >&2; exit 1; }
+	read -r radd madd rdel mdel floor <<<"$out"
 	printf '%-30s %5s | %8sms %8sms %6.1fx | %8sms %8sms %6.2fx\n' "$label" "$iters" "$radd" "$madd" \
 		"$(echo "$radd / $madd" | bc -l)" "$rdel" "$mdel" "$(echo "$rdel / $mdel" | bc -l)"
 done
 echo "ratio = reference median / mignet median (higher is better for mignet)"
+echo "spawn floor (/bin/true, spawned the same way): ${floor}ms; both sides include it"
