@@ -38,11 +38,12 @@ int attach_configure(struct np_nl *nl, const struct np_link_info *link,
 		     const struct cni_result *r, int iface, bool dad, bool keep_down,
 		     struct cni_error *ce);
 
-/* arp_notify so the kernel announces the interface; when the result gives
- * it IPv6 addresses, ndisc_notify too and accept_dad=0 unless dad. IPv6
- * keys are skipped when IPv6 is off. */
-int attach_sysctls(const char *netns, const char *ifname, const struct cni_result *r,
-		   int iface, bool dad, struct cni_error *ce);
+/* arp_notify so the kernel announces the interface (link, through ctr);
+ * when the result gives it IPv6 addresses, ndisc_notify too and
+ * accept_dad=0 unless dad, in netns. IPv6 keys are skipped when IPv6 is
+ * off. */
+int attach_sysctls(struct np_nl *ctr, const char *netns, const struct np_link_info *link,
+		   const struct cni_result *r, int iface, bool dad, struct cni_error *ce);
 
 /* CHECK: the interface named in prev (name == ifname, sandbox == netns)
  * exists with prev's MAC; its IPs and routes are present. */

@@ -115,11 +115,15 @@ static int create_exclusive(int dirfd, const char *name, const char *content,
 	int rc = 0;
 	if (write(fd, content, len) != (ssize_t)len) {
 		rc = errno ? -errno : -EIO;
-	} else {
-		char proc[64];
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) < 0)
-			rc = -errno;
+	} else if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) < 0) {
+		/* Without CAP_DAC_READ_SEARCH the kernel refuses AT_EMPTY_PATH
+		 * with ENOENT; /proc/self/fd is the slower way that always works. */
+		rc = -errno;
+		if (rc == -ENOENT || rc == -EPERM) {
+			char proc[64];
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+			rc = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+		}
 	}
 	close(fd);
 	return rc;

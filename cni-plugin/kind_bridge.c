@@ -162,8 +162,6 @@ static int setup_port(struct bridge_run *r, const struct bridge_conf *b,
 		      struct cni_error *ce)
 {
 	struct np_err e = { 0 };
-	if (np_link_set_master(r->s.host, r->host_if, b->bridge, &e) < 0)
-		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	if (b->hairpin) {
 		struct np_brport_opts po = NP_BRPORT_UNCHANGED;
 		po.hairpin = 1;
@@ -182,8 +180,10 @@ static int setup_port(struct bridge_run *r, const struct bridge_conf *b,
 	return 0;
 }
 
+/* The host end joins the bridge as it is created: one request less. */
 static int create_veth(struct bridge_run *r, const struct bridge_conf *b,
-		       const struct cni_ctx *ctx, struct cni_error *ce)
+		       const struct np_link_info *br, const struct cni_ctx *ctx,
+		       struct cni_error *ce)
 {
 	const struct cni_conf *c = ctx->conf;
 	struct np_err e = { 0 };
@@ -191,7 +191,8 @@ static int create_veth(struct bridge_run *r, const struct bridge_conf *b,
 	 * end's random one (try another). */
 	for (int attempt = 0; attempt < 10; attempt++) {
 		attach_random_name("veth", r->host_if, sizeof(r->host_if));
-		struct np_link_attrs host = { .name = r->host_if, .mtu = (unsigned)b->mtu, .up = true };
+		struct np_link_attrs host = { .name = r->host_if, .mtu = (unsigned)b->mtu,
+					      .master_index = br->ifindex, .up = true };
 		struct np_link_attrs ctr = { .name = ctx->env->ifname, .mac = c->has_mac ? c->mac : NULL,
 					     .mtu = (unsigned)b->mtu, .netns = ctx->env->netns };
 		np_err_clear(&e);
@@ -263,7 +264,7 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 	cni_result_init(&ipam);
 	if (attach_socks_open(&r.s, env->netns, ce) < 0)
 		goto out;
-	if (ensure_bridge(&r, b, &br, ce) < 0 || create_veth(&r, b, ctx, ce) < 0 ||
+	if (ensure_bridge(&r, b, &br, ce) < 0 || create_veth(&r, b, &br, ctx, ce) < 0 ||
 	    setup_port(&r, b, ce) < 0)
 		goto out;
 
@@ -288,7 +289,7 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 			goto out;
 		if (b->is_gateway && setup_gateway(&r, b, &br, res, idx, ce) < 0)
 			goto out;
-		if (attach_sysctls(env->netns, env->ifname, res, idx, b->dad, ce) < 0 ||
+		if (attach_sysctls(r.s.ctr, env->netns, &li, res, idx, b->dad, ce) < 0 ||
 		    attach_configure(r.s.ctr, &li, res, idx, b->dad,
 				     b->disable_container_iface, ce) < 0)
 			goto out;

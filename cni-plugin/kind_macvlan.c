@@ -145,7 +145,7 @@ static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_e
 	if (c->ipam_type) {
 		if (attach_ipam_add(ctx, res, &ipam, idx, &r.ipam_done, ce) < 0)
 			goto out;
-		if (attach_sysctls(env->netns, env->ifname, res, idx, m->dad, ce) < 0 ||
+		if (attach_sysctls(r.s.ctr, env->netns, &li, res, idx, m->dad, ce) < 0 ||
 		    attach_configure(r.s.ctr, &li, res, idx, m->dad, false, ce) < 0)
 			goto out;
 	} else if (np_link_set_up(r.s.ctr, env->ifname, true, &e) < 0) {

@@ -75,6 +75,8 @@ static int put_link_attrs(struct nlmsghdr *nlh, struct ifinfomsg *ifi,
 			return *nsfd;
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)*nsfd);
 	}
+	if (a->master_index > 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)a->master_index);
 	if (a->up) {
 		ifi->ifi_flags |= IFF_UP;
 		ifi->ifi_change |= IFF_UP;
@@ -440,6 +442,36 @@ int np_bridge_port_set(struct np_nl *nl, const char *port,
 	int rc = np_nl_talk(nl, nlh, NULL, NULL);
 	if (rc < 0)
 		np_errf(e, rc, "%s: set bridge port flags on \"%s\"%s", nl->where, port,
+			np_nl_reason(nl));
+	return rc;
+}
+
+struct nlmsghdr *np_ipv4_conf_msg(void *buf, uint32_t seq, int ifindex, int key,
+				  uint32_t value)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	struct nlattr *inet = mnl_attr_nest_start(nlh, AF_INET);
+	struct nlattr *conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+	mnl_attr_put_u32(nlh, (uint16_t)key, value);
+	mnl_attr_nest_end(nlh, conf);
+	mnl_attr_nest_end(nlh, inet);
+	mnl_attr_nest_end(nlh, spec);
+	return nlh;
+}
+
+int np_link_set_ipv4_conf(struct np_nl *nl, int ifindex, const char *name, int key,
+			  uint32_t value, struct np_err *e)
+{
+	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, 0);
+	struct nlmsghdr *req = np_ipv4_conf_msg(nlh, nlh->nlmsg_seq, ifindex, key, value);
+	int rc = np_nl_talk(nl, req, NULL, NULL);
+	if (rc < 0)
+		np_errf(e, rc, "%s: set IPv4 setting %d of \"%s\" to %u%s", nl->where, key, name, value,
 			np_nl_reason(nl));
 	return rc;
 }

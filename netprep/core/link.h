@@ -16,6 +16,7 @@ struct np_link_attrs {
 	const uint8_t *mac;     /* NULL: the kernel picks one */
 	unsigned int mtu;       /* 0: kernel default */
 	const char *netns;      /* NULL: the socket's namespace; else a path */
+	int master_index;       /* >0: enslaved to this link at creation */
 	bool up;
 };
 
@@ -96,6 +97,15 @@ int np_link_set_master(struct np_nl *nl, const char *name, const char *master,
 		       struct np_err *e);
 int np_bridge_port_set(struct np_nl *nl, const char *port,
 		       const struct np_brport_opts *o, struct np_err *e);
+
+/* Sets one IPv4 per-interface setting (IPV4_DEVCONF_*, e.g. ARP_NOTIFY)
+ * through netlink: the same effect as writing net.ipv4.conf.<name>.<key>,
+ * without entering the link's namespace or opening /proc. */
+int np_link_set_ipv4_conf(struct np_nl *nl, int ifindex, const char *name, int key,
+			  uint32_t value, struct np_err *e);
+/* The exact request np_link_set_ipv4_conf sends, for byte-level tests. */
+struct nlmsghdr *np_ipv4_conf_msg(void *buf, uint32_t seq, int ifindex, int key,
+				  uint32_t value);
 
 /* Sets or clears one IFF_* flag (e.g. IFF_PROMISC). */
 int np_link_set_flag(struct np_nl *nl, const char *name, unsigned int flag,

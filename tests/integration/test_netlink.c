@@ -2,6 +2,7 @@
  * namespaces made for this run. State is read back with iproute2, not with
  * the code under test. */
 #include <errno.h>
+#include <linux/ip.h>
 #include <linux/if_addr.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -270,6 +271,20 @@ static void test_bridge_and_ports(void **state)
 	l = nst_link(ns_a, "port0");
 	assert_null(nst_str(l, "master"));
 	cJSON_Delete(l);
+
+	/* enslaved as it is created */
+	struct np_link_attrs born = { .name = "port1", .master_index = br_index, .up = true };
+	struct np_link_attrs born_peer = { .name = "port1p" };
+	assert_ok(np_link_create_veth(nl, &born, &born_peer, &e), e);
+	l = nst_link(ns_a, "port1");
+	assert_string_equal(nst_str(l, "master"), "br0");
+	cJSON_Delete(l);
+	struct np_link_attrs orphan = { .name = "port2", .master_index = 999999 };
+	struct np_link_attrs orphan_peer = { .name = "port2p" };
+	assert_true(np_link_create_veth(nl, &orphan, &orphan_peer, &e) < 0);
+	assert_msg_has(e, "create veth \"port2\"");
+	assert_null(nst_link(ns_a, "port2"));
+	np_err_clear(&e);
 
 	assert_int_equal(np_link_set_master(nl, "port0", "nobridge", &e), -ENODEV);
 	assert_msg_has(e, "master \"nobridge\" does not exist");
@@ -557,6 +572,24 @@ static void test_sysctls(void **state)
 	/* The other namespace has no such link: the sysctl really is per netns. */
 	assert_int_equal(np_sysctl_get(path_b, "net/ipv4/conf/sc0/arp_notify", buf, sizeof(buf), &e), -ENOENT);
 	assert_msg_has(e, "sysctl net/ipv4/conf/sc0/arp_notify: cannot open /proc/sys/net/ipv4/conf/sc0/arp_notify");
+
+	/* the netlink way to the same setting, read back through /proc */
+	np_err_clear(&e);
+	nl = open_in(path_a);
+	struct np_link_info li;
+	assert_ok(np_link_get(nl, "sc0p", &li, &e), e);
+	assert_ok(np_link_set_ipv4_conf(nl, li.ifindex, "sc0p", IPV4_DEVCONF_ARP_NOTIFY, 1, &e), e);
+	assert_ok(np_sysctl_get(path_a, "net/ipv4/conf/sc0p/arp_notify", buf, sizeof(buf), &e), e);
+	assert_string_equal(buf, "1");
+	assert_ok(np_link_set_ipv4_conf(nl, li.ifindex, "sc0p", IPV4_DEVCONF_ARP_NOTIFY, 0, &e), e);
+	assert_ok(np_sysctl_get(path_a, "net/ipv4/conf/sc0p/arp_notify", buf, sizeof(buf), &e), e);
+	assert_string_equal(buf, "0");
+	assert_int_equal(np_link_set_ipv4_conf(nl, 999999, "gone0", IPV4_DEVCONF_ARP_NOTIFY, 1, &e), -ENODEV);
+	assert_msg_has(e, "set IPv4 setting 22 of \"gone0\" to 1");
+	np_err_clear(&e);
+	assert_true(np_link_set_ipv4_conf(nl, li.ifindex, "sc0p", 999, 1, &e) < 0);
+	assert_msg_has(e, "set IPv4 setting 999 of \"sc0p\"");
+	close_nl(nl);
 
 	np_err_clear(&e);
 	assert_int_equal(np_sysctl_set(path_a, "net/ipv4/../../kernel/hostname", "x", &e), -EINVAL);
