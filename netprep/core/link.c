@@ -8,10 +8,6 @@
 #include <linux/veth.h>
 #include <poll.h>
 #include <time.h>
-#include <netlink/msg.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/macvlan.h>
-#include <netlink/route/link/vlan.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -648,60 +644,104 @@ out:
 	return rc;
 }
 
-/* ---- reading state through libnl-route's link objects ------------------ */
+/* ---- reading state: RTM_NEWLINK parsed in place ----------------------- */
 
-static void take_object(struct nl_object *obj, void *arg)
+static uint32_t attr_u32(const struct nlattr *a)
 {
-	nl_object_get(obj);
-	*(struct nl_object **)arg = obj;
+	return mnl_attr_get_payload_len(a) >= sizeof(uint32_t) ? mnl_attr_get_u32(a) : 0;
 }
 
-static int parse_link(const struct nlmsghdr *nlh, struct np_link_info *out)
+static void copy_str(char *out, size_t len, const struct nlattr *a)
 {
-	struct nl_msg *msg = nlmsg_convert((struct nlmsghdr *)nlh);
-	if (!msg)
-		return -ENOMEM;
-	nlmsg_set_proto(msg, NETLINK_ROUTE);
-	struct nl_object *obj = NULL;
-	int rc = nl_msg_parse(msg, take_object, &obj);
-	nlmsg_free(msg);
-	if (rc < 0 || !obj)
+	size_t n = mnl_attr_get_payload_len(a);
+	const char *p = mnl_attr_get_payload(a);
+	n = strnlen(p, n);
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* IFLA_INFO_DATA of the kinds np_link_info reports on. */
+static void parse_info_data(const struct nlattr *data, struct np_link_info *out)
+{
+	bool vlan = !strcmp(out->kind, "vlan");
+	bool macvlan = !strcmp(out->kind, "macvlan") || !strcmp(out->kind, "macvtap");
+	const struct nlattr *a;
+	mnl_attr_for_each_nested(a, data) {
+		uint16_t type = mnl_attr_get_type(a);
+		if (vlan && type == IFLA_VLAN_ID && mnl_attr_get_payload_len(a) >= sizeof(uint16_t))
+			out->vlan_id = mnl_attr_get_u16(a);
+		if (macvlan && type == IFLA_MACVLAN_MODE && mnl_attr_get_payload_len(a) >= sizeof(uint32_t)) {
+			uint32_t m = mnl_attr_get_u32(a);
+			for (size_t i = 0; i < sizeof(macvlan_kernel_modes) / sizeof(*macvlan_kernel_modes); i++)
+				if (macvlan_kernel_modes[i] == m)
+					out->macvlan_mode = (int)i;
+		}
+	}
+}
+
+static void parse_linkinfo(const struct nlattr *info, struct np_link_info *out)
+{
+	const struct nlattr *a, *data = NULL;
+	mnl_attr_for_each_nested(a, info) {
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
+			copy_str(out->kind, sizeof(out->kind), a);
+		else if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
+			data = a;
+	}
+	/* the kind comes first in practice, but nothing says it must */
+	if (data && out->kind[0])
+		parse_info_data(data, out);
+}
+
+int np_link_parse(const struct nlmsghdr *nlh, struct np_link_info *out)
+{
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
 		return -EBADMSG;
-	struct rtnl_link *l = (struct rtnl_link *)obj;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	memset(out, 0, sizeof(*out));
-	out->ifindex = rtnl_link_get_ifindex(l);
-	snprintf(out->name, sizeof(out->name), "%s", rtnl_link_get_name(l) ? rtnl_link_get_name(l) : "");
-	struct nl_addr *a = rtnl_link_get_addr(l);
-	if (a && nl_addr_get_len(a) <= sizeof(out->mac)) {
-		out->mac_len = nl_addr_get_len(a);
-		memcpy(out->mac, nl_addr_get_binary_addr(a), out->mac_len);
-	}
-	out->mtu = rtnl_link_get_mtu(l);
-	out->flags = rtnl_link_get_flags(l);
-	out->operstate = rtnl_link_get_operstate(l);
-	const char *kind = rtnl_link_get_type(l);
-	snprintf(out->kind, sizeof(out->kind), "%s", kind ? kind : "");
-	out->master = rtnl_link_get_master(l);
-	out->link = rtnl_link_get_link(l);
-	int32_t nsid;
-	out->link_netnsid = rtnl_link_get_link_netnsid(l, &nsid) == 0 ? nsid : -1;
+	out->ifindex = ifi->ifi_index;
+	out->flags = ifi->ifi_flags;
+	out->link_netnsid = -1;
 	out->macvlan_mode = -1;
-	out->vlan_id = rtnl_link_is_vlan(l) ? rtnl_link_vlan_get_id(l) : -1;
-	if (rtnl_link_is_macvlan(l)) {
-		uint32_t m = rtnl_link_macvlan_get_mode(l);
-		for (size_t i = 0; i < sizeof(macvlan_kernel_modes) / sizeof(*macvlan_kernel_modes); i++)
-			if (macvlan_kernel_modes[i] == m)
-				out->macvlan_mode = (int)i;
+	out->vlan_id = -1;
+	const struct nlattr *a;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME:
+			copy_str(out->name, sizeof(out->name), a);
+			break;
+		case IFLA_ADDRESS:
+			if (mnl_attr_get_payload_len(a) <= sizeof(out->mac)) {
+				out->mac_len = mnl_attr_get_payload_len(a);
+				memcpy(out->mac, mnl_attr_get_payload(a), out->mac_len);
+			}
+			break;
+		case IFLA_MTU: out->mtu = attr_u32(a); break;
+		case IFLA_MASTER: out->master = (int)attr_u32(a); break;
+		case IFLA_LINK: out->link = (int)attr_u32(a); break;
+		case IFLA_LINK_NETNSID:
+			if (mnl_attr_get_payload_len(a) >= sizeof(int32_t))
+				out->link_netnsid = (int32_t)mnl_attr_get_u32(a);
+			break;
+		case IFLA_OPERSTATE:
+			if (mnl_attr_get_payload_len(a) >= 1)
+				out->operstate = mnl_attr_get_u8(a);
+			break;
+		case IFLA_LINKINFO:
+			parse_linkinfo(a, out);
+			break;
+		}
 	}
-	nl_object_put(obj);
-	return 0;
+	return out->ifindex > 0 ? 0 : -EBADMSG;
 }
 
 static int one_link_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
-	int rc = parse_link(nlh, arg);
+	int rc = np_link_parse(nlh, arg);
 	return rc < 0 ? rc : MNL_CB_OK;
 }
 
@@ -754,7 +794,7 @@ static int list_cb(const struct nlmsghdr *nlh, void *arg)
 	struct np_link_info li;
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
-	int rc = parse_link(nlh, &li);
+	int rc = np_link_parse(nlh, &li);
 	if (rc < 0)
 		return rc;
 	rc = c->cb(&li, c->arg);

@@ -128,6 +128,10 @@ int np_bridge_vlan(struct np_nl *nl, const char *port, uint16_t vid, bool pvid,
 int np_link_wait_up(const char *netns, const char *name, int timeout_ms,
 		    struct np_err *e);
 
+/* Fills out from one RTM_NEWLINK message (nlmsg_len bytes); -EBADMSG
+ * when it names no link. Attributes np_link_info has no field for are
+ * skipped, and so are malformed ones. */
+int np_link_parse(const struct nlmsghdr *nlh, struct np_link_info *out);
 /* -ENODEV with a message when missing. */
 int np_link_get(struct np_nl *nl, const char *name, struct np_link_info *out,
 		struct np_err *e);
