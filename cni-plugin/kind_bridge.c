@@ -126,6 +126,13 @@ static int ensure_bridge(struct bridge_run *r, const struct bridge_conf *b,
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	if (b->promisc && np_link_set_flag(r->s.host, b->bridge, IFF_PROMISC, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	/* A gateway's MAC is pinned, as the reference does: an unpinned
+	 * bridge follows its lowest port MAC, so the gateway's MAC would change
+	 * under the pods as ports come and go. Pinned before this ADD's port
+	 * joins, so the bridge keeps the MAC it has. */
+	if (b->is_gateway && br->mac_len == NP_MAC_LEN &&
+	    np_link_set_mac(r->s.host, b->bridge, br->mac, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	char key[96];
 	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", b->bridge);
 	np_sysctl_set(NULL, key, "0", NULL); /* absent when IPv6 is off */
@@ -270,9 +277,9 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 
 	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
 		goto out;
-	/* the bridge again: a bridge takes a new port's MAC when it is lower */
+	/* the bridge again unless pinned: it takes a new port's MAC when lower */
 	struct np_link_info port;
-	if (attach_read_link(r.s.host, b->bridge, &br, ce) < 0)
+	if (!b->is_gateway && attach_read_link(r.s.host, b->bridge, &br, ce) < 0)
 		goto out;
 	cni_result_add_iface(res, b->bridge, br.mac, NULL);
 	if (attach_read_link(r.s.host, r.host_if, &port, ce) < 0)

@@ -209,6 +209,35 @@ static void test_bridge_all_versions(void **state)
 	cJSON_Delete(a);
 }
 
+/* isGateway pins the bridge's MAC, as the reference does: a port with a
+ * lower MAC joining later does not change the gateway's MAC. */
+static void test_bridge_gateway_mac_pinned(void **state)
+{
+	(void)state;
+	char *conf = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"pin\",\"type\":\"mignet-bridge\","
+			      "\"bridge\":\"mgbr9\",\"isGateway\":true,\"ipam\":{\"type\":\"mignet-ipam\","
+			      "\"dataDir\":\"%s\",\"ranges\":[[{\"subnet\":\"10.78.0.0/24\"}]]}}", datadir);
+	struct cni_call c = call("ADD", "pin1", "net1");
+	cJSON *out;
+	assert_int_equal(cni_run(&c, conf, &out), 0);
+	cJSON *l = nst_link(host, "mgbr9");
+	char mac[18];
+	snprintf(mac, sizeof(mac), "%s", nst_str(l, "address"));
+	cJSON_Delete(l);
+	/* the result names the bridge with the MAC it has */
+	assert_string_equal(nst_str(cJSON_GetArrayItem(cJSON_GetObjectItem(out, "interfaces"), 0), "mac"), mac);
+	cJSON_Delete(out);
+	assert_int_equal(nst_sh("ip -n %s link add pinlow address 02:00:00:00:00:01 type veth peer name pinlowp && "
+				"ip -n %s link set pinlow master mgbr9 up", host, host), 0);
+	l = nst_link(host, "mgbr9");
+	assert_string_equal(nst_str(l, "address"), mac);
+	cJSON_Delete(l);
+	assert_int_equal(nst_sh("ip -n %s link del pinlow", host), 0);
+	c.command = "DEL";
+	assert_int_equal(cni_run(&c, conf, NULL), 0);
+	free(conf);
+}
+
 /* An IPv4-only ADD writes only the IPv4 sysctl: the IPv6 ones keep the
  * kernel's defaults (each write is a /proc round trip on every ADD). */
 static void test_ipv4_only_sysctls(void **state)
@@ -769,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_macvlan_all_versions),
 		cmocka_unit_test(test_bridge_all_versions),
+		cmocka_unit_test(test_bridge_gateway_mac_pinned),
 		cmocka_unit_test(test_ipv4_only_sysctls),
 		cmocka_unit_test(test_l2_and_defaults),
 		cmocka_unit_test(test_mac_precedence),
