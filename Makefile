@@ -154,7 +154,7 @@ integration: tests
 demo: deps all $(LAB)
 	@tests/e2e/demo.sh $(BUILD)
 
-BENCH_ITERATIONS ?= 40
+BENCH_ITERATIONS ?= 100
 
 bench: deps all $(LAB) $(CNI_TIMER)
 	@tests/bench/cni_bench.sh $(BUILD) $(BENCH_ITERATIONS)
