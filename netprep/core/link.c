@@ -697,7 +697,11 @@ static void parse_linkinfo(const struct nlattr *info, struct np_link_info *out)
 
 int np_link_parse(const struct nlmsghdr *nlh, struct np_link_info *out)
 {
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
+	/* libmnl walks attributes up to the aligned end of the message: an
+	 * unaligned length (which the kernel never sends) would let it read
+	 * past nlmsg_len. */
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg) ||
+	    nlh->nlmsg_len != MNL_ALIGN(nlh->nlmsg_len))
 		return -EBADMSG;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 	memset(out, 0, sizeof(*out));
