@@ -442,8 +442,8 @@ int np_bridge_port_set(struct np_nl *nl, const char *port,
 	return rc;
 }
 
-struct nlmsghdr *np_ipv4_conf_msg(void *buf, uint32_t seq, int ifindex, int key,
-				  uint32_t value)
+static struct nlmsghdr *ipv4_conf_msg(void *buf, uint32_t seq, int ifindex, int key,
+				       uint32_t value)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWLINK;
@@ -463,9 +463,8 @@ struct nlmsghdr *np_ipv4_conf_msg(void *buf, uint32_t seq, int ifindex, int key,
 int np_link_set_ipv4_conf(struct np_nl *nl, int ifindex, const char *name, int key,
 			  uint32_t value, struct np_err *e)
 {
-	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, 0);
-	struct nlmsghdr *req = np_ipv4_conf_msg(nlh, nlh->nlmsg_seq, ifindex, key, value);
-	int rc = np_nl_talk(nl, req, NULL, NULL);
+	struct nlmsghdr *nlh = ipv4_conf_msg(nl->buf, ++nl->seq, ifindex, key, value);
+	int rc = np_nl_talk(nl, nlh, NULL, NULL);
 	if (rc < 0)
 		np_errf(e, rc, "%s: set IPv4 setting %d of \"%s\" to %u%s", nl->where, key, name, value,
 			np_nl_reason(nl));

@@ -103,9 +103,6 @@ int np_bridge_port_set(struct np_nl *nl, const char *port,
  * without entering the link's namespace or opening /proc. */
 int np_link_set_ipv4_conf(struct np_nl *nl, int ifindex, const char *name, int key,
 			  uint32_t value, struct np_err *e);
-/* The exact request np_link_set_ipv4_conf sends, for byte-level tests. */
-struct nlmsghdr *np_ipv4_conf_msg(void *buf, uint32_t seq, int ifindex, int key,
-				  uint32_t value);
 
 /* Sets or clears one IFF_* flag (e.g. IFF_PROMISC). */
 int np_link_set_flag(struct np_nl *nl, const char *name, unsigned int flag,
