@@ -53,6 +53,31 @@ static void help(FILE *f, const char *verb, const char *usage, unsigned int allo
 	(void)verb;
 }
 
+static int parse_id(const char *s, const char *end, unsigned int *out)
+{
+	unsigned long long v = 0;
+	if (s == end || end - s > 10)
+		return -1;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	/* (uid_t)-1 would tell chown to leave the owner as it is */
+	if (v >= 4294967295ULL)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_owner(const char *s, unsigned int *uid, unsigned int *gid)
+{
+	const char *colon = strchr(s, ':');
+	if (!colon)
+		return -1;
+	return parse_id(s, colon, uid) < 0 || parse_id(colon + 1, colon + strlen(colon), gid) < 0 ? -1 : 0;
+}
+
 static int parse_key(const char *s, bool need_iface, struct vc_opts *o, struct np_err *e)
 {
 	char buf[600];
@@ -139,8 +164,9 @@ int vc_cli_parse(const char *verb, const char *usage, unsigned int allowed,
 			break;
 		case 'k': o->kubevirt = true; break;
 		case 'K':
-			if (sscanf(optarg, "%u:%u", &o->kv_uid, &o->kv_gid) != 2) {
-				np_errmsg(&e, -EINVAL, "--kubevirt-owner \"%.32s\": use UID:GID", optarg);
+			if (parse_owner(optarg, &o->kv_uid, &o->kv_gid) < 0) {
+				np_errmsg(&e, -EINVAL, "--kubevirt-owner \"%.32s\": use UID:GID, two numbers "
+					  "below 4294967295", optarg);
 				goto bad;
 			}
 			o->has_kv_owner = true;
