@@ -57,7 +57,21 @@ int cmd_apply(int argc, char **argv)
 		return VC_EXIT_FAIL;
 	}
 	char mac[NP_MAC_STRLEN];
-	printf("VF %d on %s (%s): MAC %s, VLAN %u, spoofchk %s, trust %s\n", ref.vf, ref.pf_ifname, ref.pci,
-	       np_mac_str(c.mac, mac, sizeof(mac)), c.vlan, c.spoofchk ? "on" : "off", c.trust ? "on" : "off");
+	np_mac_str(c.mac, mac, sizeof(mac));
+	if (o.json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "pf", ref.pf_ifname);
+		cJSON_AddNumberToObject(j, "vf", ref.vf);
+		cJSON_AddStringToObject(j, "pciAddress", ref.pci);
+		cJSON_AddStringToObject(j, "mac", mac);
+		cJSON_AddNumberToObject(j, "vlan", c.vlan);
+		cJSON_AddBoolToObject(j, "spoofchk", c.spoofchk);
+		cJSON_AddBoolToObject(j, "trust", c.trust);
+		vc_cli_print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("VF %d on %s (%s): MAC %s, VLAN %u, spoofchk %s, trust %s\n", ref.vf, ref.pf_ifname,
+		       ref.pci, mac, c.vlan, c.spoofchk ? "on" : "off", c.trust ? "on" : "off");
+	}
 	return VC_EXIT_OK;
 }

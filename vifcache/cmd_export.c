@@ -1,11 +1,13 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "cli.h"
 #include "exportdoc.h"
 
@@ -27,13 +29,43 @@ static int gather_cb(const struct vc_entry *en, void *arg)
 	return 0;
 }
 
+/* The export may be copied off the node as soon as it exists: it is
+ * written whole or not at all, and a symlink in its place is replaced,
+ * never followed. */
+static int write_export(const char *path, const char *txt, struct np_err *e)
+{
+	char *d = strdup(path), *b = strdup(path);
+	int rc = -ENOMEM;
+	if (!d || !b) {
+		np_errmsg(e, rc, "cannot write %s: out of memory", path);
+		goto out;
+	}
+	const char *dir = dirname(d), *base = basename(b);
+	if (!strcmp(base, "/") || !strcmp(base, ".") || !strcmp(base, "..")) {
+		rc = np_errmsg(e, -EINVAL, "-o \"%s\" names a directory, not a file", path);
+		goto out;
+	}
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		rc = np_errf(e, -errno, "cannot open the directory of %s", path);
+		goto out;
+	}
+	rc = np_atomic_write(dirfd, base, txt, strlen(txt), 0600, NP_ATOMIC_DURABLE, e);
+	close(dirfd);
+out:
+	free(d);
+	free(b);
+	return rc;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	struct vc_opts o;
 	int ex;
-	if (vc_cli_parse("export", "export NS/VM [-o FILE] [--root DIR]\n\n"
-			 "Writes the VM's records as one JSON document, to import on the target node.",
-			 O_ROOT | O_OUTPUT, 2, false, argc, argv, &o, &ex) < 0)
+	if (vc_cli_parse("export", "export NS/VM [-o FILE] [--root DIR] [--json]\n\n"
+			 "Writes the VM's records as one JSON document, to import on the target node.\n"
+			 "With -o the file is replaced atomically, and --json reports what was written.",
+			 O_ROOT | O_OUTPUT | O_JSON, 2, false, argc, argv, &o, &ex) < 0)
 		return ex;
 	struct vc_store s;
 	if (vc_cli_open_store(&o, &s, false) < 0)
@@ -47,35 +79,67 @@ int cmd_export(int argc, char **argv)
 		cJSON_Delete(g.records);
 		return rc < 0 ? VC_EXIT_FAIL : VC_EXIT_MISSING;
 	}
+	int n = cJSON_GetArraySize(g.records);
 	cJSON *doc = vc_export_doc(o.ns, o.vm, g.records);
 	char *txt = cJSON_Print(doc);
 	cJSON_Delete(doc);
-	rc = 0;
 	if (!o.output || !strcmp(o.output, "-")) {
-		printf("%s\n", txt);
-	} else {
-		int fd = open(o.output, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-		size_t len = strlen(txt);
-		if (fd < 0 || write(fd, txt, len) != (ssize_t)len || fsync(fd) < 0) {
-			fprintf(stderr, "vifcache export: cannot write %s: %s\n", o.output, strerror(errno));
-			rc = -1;
-		}
-		if (fd >= 0)
-			close(fd);
+		printf("%s\n", txt); /* the document is the JSON output */
+		cJSON_free(txt);
+		return VC_EXIT_OK;
 	}
+	rc = write_export(o.output, txt, &e);
 	cJSON_free(txt);
-	return rc < 0 ? VC_EXIT_FAIL : VC_EXIT_OK;
+	if (rc < 0) {
+		fprintf(stderr, "vifcache export: %s\n", e.msg);
+		return VC_EXIT_FAIL;
+	}
+	if (o.json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "namespace", o.ns);
+		cJSON_AddStringToObject(j, "vm", o.vm);
+		cJSON_AddNumberToObject(j, "records", n);
+		cJSON_AddNumberToObject(j, "skippedDamaged", g.damaged);
+		cJSON_AddStringToObject(j, "output", o.output);
+		vc_cli_print_json(j);
+		cJSON_Delete(j);
+	} else {
+		printf("exported %d record(s) of %s/%s to %s\n", n, o.ns, o.vm, o.output);
+	}
+	return VC_EXIT_OK;
+}
+
+static void report_import(const struct vc_opts *o, const struct vc_record *recs, int n,
+			  cJSON *conflicts, bool written)
+{
+	if (!o->json) {
+		cJSON_Delete(conflicts);
+		if (written)
+			printf("imported %d record(s) for %s/%s\n", n, recs[0].ns, recs[0].vm);
+		return;
+	}
+	cJSON *j = cJSON_CreateObject(), *imported = cJSON_CreateArray();
+	for (int i = 0; written && i < n; i++) {
+		char key[600];
+		snprintf(key, sizeof(key), "%s/%s/%s", recs[i].ns, recs[i].vm, recs[i].pod_iface);
+		cJSON_AddItemToArray(imported, cJSON_CreateString(key));
+	}
+	cJSON_AddItemToObject(j, "imported", imported);
+	cJSON_AddItemToObject(j, "conflicts", conflicts);
+	cJSON_AddBoolToObject(j, "forced", o->force);
+	vc_cli_print_json(j);
+	cJSON_Delete(j);
 }
 
 int cmd_import(int argc, char **argv)
 {
 	struct vc_opts o;
 	int ex;
-	if (vc_cli_parse("import", "import FILE|- [--force] [--root DIR] [--kubevirt]\n\n"
+	if (vc_cli_parse("import", "import FILE|- [--force] [--root DIR] [--kubevirt] [--json]\n\n"
 			 "Stores the records of an export document. A record that exists with a\n"
 			 "different MAC, IPs or routes is a conflict (exit 5) unless --force; then\n"
 			 "nothing is written. Records are marked pending for the target's ADD.",
-			 O_ROOT | O_FORCE | O_KUBEVIRT | O_KV_OWNER, 0, false, argc, argv, &o, &ex) < 0)
+			 O_ROOT | O_FORCE | O_KUBEVIRT | O_KV_OWNER | O_JSON, 0, false, argc, argv, &o, &ex) < 0)
 		return ex;
 	if (!o.arg) {
 		fprintf(stderr, "vifcache import: missing FILE (or - for stdin)\n");
@@ -101,18 +165,20 @@ int cmd_import(int argc, char **argv)
 		return VC_EXIT_FAIL;
 	}
 	/* all conflicts are found before anything is written */
-	int conflicts = 0;
+	cJSON *conflicts = cJSON_CreateArray();
 	for (int i = 0; i < n; i++) {
 		struct vc_record old;
 		if (vc_store_read(&s, recs[i].ns, recs[i].vm, recs[i].pod_iface, &old, NULL) == 0 &&
 		    !vc_record_same_network_state(&old, &recs[i])) {
 			fprintf(stderr, "vifcache import: %s/%s/%s exists with a different MAC/IPs/routes%s\n",
 				recs[i].ns, recs[i].vm, recs[i].pod_iface, o.force ? " (overwriting: --force)" : "");
-			conflicts++;
+			char key[600];
+			snprintf(key, sizeof(key), "%s/%s/%s", recs[i].ns, recs[i].vm, recs[i].pod_iface);
+			cJSON_AddItemToArray(conflicts, cJSON_CreateString(key));
 		}
 	}
 	int rc = 0;
-	if (conflicts && !o.force) {
+	if (cJSON_GetArraySize(conflicts) && !o.force) {
 		rc = VC_EXIT_CONFLICT;
 	} else {
 		long long now = (long long)time(NULL);
@@ -127,10 +193,12 @@ int cmd_import(int argc, char **argv)
 				rc = VC_EXIT_FAIL;
 			}
 		}
-		if (rc == 0)
-			printf("imported %d record(s) for %s/%s\n", n, recs[0].ns, recs[0].vm);
 	}
 	vc_store_close(&s);
+	if (rc != VC_EXIT_FAIL)
+		report_import(&o, recs, n, conflicts, rc == 0);
+	else
+		cJSON_Delete(conflicts);
 	free(recs);
 	return rc;
 }
