@@ -59,7 +59,8 @@ int cni_json_uint(const cJSON *obj, const char *ctx, const char *key,
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: \"%s\" must be a number, not %s",
 				ctx, key, type_name(v));
 	double d = v->valuedouble;
-	if (d != (double)(unsigned long)d || d < (double)min || d > (double)max)
+	/* range first: converting an out-of-range double is undefined */
+	if (!(d >= (double)min && d <= (double)max) || d != (double)(unsigned long)d)
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: \"%s\" is %g; it must be a whole number from %lu to %lu",
 				ctx, key, d, min, max);
 	*out = (unsigned long)d;

@@ -47,8 +47,9 @@ static int get_uint(const cJSON *o, const char *ctx, const char *key, unsigned m
 	*out = 0;
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(unsigned)v->valuedouble ||
-	    v->valuedouble < min || v->valuedouble > max)
+	/* range first: converting an out-of-range double is undefined */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= min && v->valuedouble <= max) ||
+	    v->valuedouble != (double)(unsigned)v->valuedouble)
 		return np_errmsg(e, -EINVAL, "%s: \"%s\" must be a whole number from %u to %u%s", ctx, key,
 				 min, max, cJSON_IsNumber(v) ? "" : " (it is not a number)");
 	*out = (unsigned)v->valuedouble;
