@@ -34,8 +34,10 @@ static int on_off(const cJSON *root, const char *key, bool *has, bool *val,
 		return -1;
 	if (!s)
 		return 0;
+	char q[NP_QUOTE_MAX];
 	if (strcmp(s, "on") && strcmp(s, "off"))
-		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "sriov: \"%s\" is \"%.16s\"; use \"on\" or \"off\"", key, s);
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "sriov: \"%s\" is \"%s\"; use \"on\" or \"off\"", key,
+				np_quote(s, q, sizeof(q)));
 	*has = true;
 	*val = !strcmp(s, "on");
 	return 0;
@@ -74,9 +76,11 @@ static int sriov_parse(struct cni_ctx *ctx, struct cni_error *ce)
 		size_t i;
 		for (i = 0; i < 3 && strcmp(ls, names[i]); i++)
 			;
+		char q[NP_QUOTE_MAX];
 		if (i == 3)
 			return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
-					"sriov: \"link_state\" is \"%.16s\"; use auto, enable or disable", ls);
+					"sriov: \"link_state\" is \"%s\"; use auto, enable or disable",
+					np_quote(ls, q, sizeof(q)));
 		s->want.link_state = (enum np_vf_link_state)i;
 	}
 	if (ctx->conf->has_mac) {

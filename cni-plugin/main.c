@@ -92,10 +92,11 @@ static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 	       struct cni_error *ce)
 {
 	const struct cni_kind *kind = pick_kind(conf);
+	char q[NP_QUOTE_MAX];
 	if (!kind)
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
-				"config \"type\" \"%.64s\" is not a mignet plugin (mignet-macvlan, mignet-bridge, mignet-sriov, mignet-ipam)",
-				conf->type);
+				"config \"type\" \"%s\" is not a mignet plugin (mignet-macvlan, mignet-bridge, mignet-sriov, mignet-ipam)",
+				np_quote(conf->type, q, sizeof(q)));
 	struct cni_ctx ctx = { .env = env, .conf = conf, .stdin_json = in };
 	ctx.kind_conf = calloc(1, kind->conf_size);
 	if (!ctx.kind_conf)
@@ -204,8 +205,10 @@ static int check_config(void)
 	else if (cni_conf_parse(in, len, &env, &conf, &ce) == 0) {
 		const struct cni_kind *kind = pick_kind(&conf);
 		struct cni_ctx ctx = { .env = &env, .conf = &conf, .stdin_json = in };
+		char q[NP_QUOTE_MAX];
 		if (!kind)
-			cni_fail(&ce, CNI_ERR_INVALID_CONFIG, "config \"type\" \"%.64s\" is not a mignet plugin", conf.type);
+			cni_fail(&ce, CNI_ERR_INVALID_CONFIG, "config \"type\" \"%s\" is not a mignet plugin",
+				 np_quote(conf.type, q, sizeof(q)));
 		else if ((ctx.kind_conf = calloc(1, kind->conf_size)) && kind->parse(&ctx, &ce) == 0)
 			rc = 0;
 		free(ctx.kind_conf);

@@ -123,7 +123,8 @@ cJSON *nad_config(const char *text, size_t len, struct np_err *e)
 		return NULL;
 	j = cJSON_Parse(cfg);
 	if (!cJSON_IsObject(j)) {
-		np_errmsg(e, -EINVAL, "NAD: spec.config is not a JSON object: %.60s", cfg);
+		char q[NP_QUOTE_MAX];
+		np_errmsg(e, -EINVAL, "NAD: spec.config is not a JSON object: %s", np_quote(cfg, q, sizeof(q)));
 		cJSON_Delete(j);
 		j = NULL;
 	}

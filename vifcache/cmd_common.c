@@ -80,19 +80,20 @@ static int parse_owner(const char *s, unsigned int *uid, unsigned int *gid)
 
 static int parse_key(const char *s, bool need_iface, struct vc_opts *o, struct np_err *e)
 {
-	char buf[600];
+	char buf[600], q[NP_QUOTE_MAX];
 	if (strlen(s) >= sizeof(buf))
 		return np_errmsg(e, -EINVAL, "key is too long");
 	strcpy(buf, s);
 	char *ns = buf, *vm = strchr(ns, '/'), *iface = NULL;
 	if (!vm)
-		return np_errmsg(e, -EINVAL, "key \"%.60s\" must be NAMESPACE/VM%s", s, need_iface ? "/IFACE" : "[/IFACE]");
+		return np_errmsg(e, -EINVAL, "key \"%s\" must be NAMESPACE/VM%s", np_quote(s, q, sizeof(q)),
+				 need_iface ? "/IFACE" : "[/IFACE]");
 	*vm++ = '\0';
 	iface = strchr(vm, '/');
 	if (iface)
 		*iface++ = '\0';
 	if (need_iface && !iface)
-		return np_errmsg(e, -EINVAL, "key \"%.60s\" must be NAMESPACE/VM/IFACE", s);
+		return np_errmsg(e, -EINVAL, "key \"%s\" must be NAMESPACE/VM/IFACE", np_quote(s, q, sizeof(q)));
 	int rc;
 	if ((rc = np_valid_network_name(ns, e)) < 0 || (rc = np_valid_network_name(vm, e)) < 0 ||
 	    (iface && (rc = np_valid_ifname(iface, "IFACE", e)) < 0))
@@ -121,6 +122,7 @@ int vc_cli_parse(const char *verb, const char *usage, unsigned int allowed,
 	o->kv_uid = VC_KUBEVIRT_UID;
 	o->kv_gid = VC_KUBEVIRT_GID;
 	struct np_err e = { 0 };
+	char q[NP_QUOTE_MAX];
 	int c;
 	optind = 1;
 	*exit_code = VC_EXIT_USAGE;
@@ -141,7 +143,8 @@ int vc_cli_parse(const char *verb, const char *usage, unsigned int allowed,
 			break;
 		case 'b':
 			if (vc_binding_parse(optarg, &o->binding) < 0) {
-				np_errmsg(&e, -EINVAL, "--binding \"%.32s\": use bridge, macvlan or sriov", optarg);
+				np_errmsg(&e, -EINVAL, "--binding \"%s\": use bridge, macvlan or sriov",
+					  np_quote(optarg, q, sizeof(q)));
 				goto bad;
 			}
 			o->has_binding = true;
@@ -165,8 +168,8 @@ int vc_cli_parse(const char *verb, const char *usage, unsigned int allowed,
 		case 'k': o->kubevirt = true; break;
 		case 'K':
 			if (parse_owner(optarg, &o->kv_uid, &o->kv_gid) < 0) {
-				np_errmsg(&e, -EINVAL, "--kubevirt-owner \"%.32s\": use UID:GID, two numbers "
-					  "below 4294967295", optarg);
+				np_errmsg(&e, -EINVAL, "--kubevirt-owner \"%s\": use UID:GID, two numbers "
+					  "below 4294967295", np_quote(optarg, q, sizeof(q)));
 				goto bad;
 			}
 			o->has_kv_owner = true;
@@ -202,7 +205,7 @@ int vc_cli_parse(const char *verb, const char *usage, unsigned int allowed,
 	if (optind < argc)
 		o->arg = argv[optind++];
 	if (optind < argc) {
-		np_errmsg(&e, -EINVAL, "unexpected argument \"%.60s\"", argv[optind]);
+		np_errmsg(&e, -EINVAL, "unexpected argument \"%s\"", np_quote(argv[optind], q, sizeof(q)));
 		goto bad;
 	}
 	return 0;

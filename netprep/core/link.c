@@ -35,8 +35,9 @@ int np_macvlan_mode_parse(const char *s, enum np_macvlan_mode *out, struct np_er
 			*out = (enum np_macvlan_mode)i;
 			return 0;
 		}
-	return np_errmsg(e, -EINVAL, "macvlan mode \"%.32s\" is unknown: use bridge, private, vepa or passthru",
-			 s ? s : "");
+	char q[NP_QUOTE_MAX];
+	return np_errmsg(e, -EINVAL, "macvlan mode \"%s\" is unknown: use bridge, private, vepa or passthru",
+			 np_quote(s ? s : "", q, sizeof(q)));
 }
 
 const char *np_macvlan_mode_name(enum np_macvlan_mode m)

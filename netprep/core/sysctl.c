@@ -30,8 +30,11 @@ static int valid_key(const char *key, struct np_err *e)
 			continue;
 		}
 		unsigned char c = (unsigned char)*p;
-		if (c <= 0x20 || c >= 0x7f)
-			return np_errmsg(e, -EINVAL, "sysctl key \"%.60s\" contains a control or non-ASCII character", key);
+		if (c <= 0x20 || c >= 0x7f) {
+			char q[NP_QUOTE_MAX];
+			return np_errmsg(e, -EINVAL, "sysctl key \"%s\" contains a control or non-ASCII character",
+					 np_quote(key, q, sizeof(q)));
+		}
 	}
 }
 
