@@ -167,7 +167,7 @@ FUZZ_BUILD   := build/fuzz
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 FUZZ_CORE    := $(CORE_SRC) $(VIFCACHE_SRC)
-FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Ivifcache \
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Inetprep -Ivifcache -Icni-plugin \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libmnl libcjson 2>/dev/null)
@@ -175,6 +175,11 @@ FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libmnl libcjson 2>/dev/null)
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE)
 	@mkdir -p $(dir $@) $(FUZZ_BUILD)/corpus/$*
 	clang $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
+
+# the parsers of netprep and the plugin, beside the core
+$(FUZZ_BUILD)/fuzz_nad: netprep/nad.c
+$(FUZZ_BUILD)/fuzz_nodeconf: netprep/nodeconf.c
+$(FUZZ_BUILD)/fuzz_cni_conf: cni-plugin/conf.c cni-plugin/skel.c cni-plugin/result.c
 
 fuzz: deps $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
