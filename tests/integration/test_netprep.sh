@@ -59,6 +59,28 @@ out=$(setup "$data/node.json" "$na")
 [ "$(state "$na")" = "$before" ] && grep -q "no changes: the node is already as declared" <<<"$out" &&
 	ok "a second run changes nothing and says so" || bad "second run" "$out"
 
+# --- bridge netfilter: per namespace, never the host's ---
+key=net/bridge/bridge-nf-call-iptables
+host_nf=$(cat "/proc/sys/$key" 2>/dev/null)
+if ip netns exec "$na" test -e "/proc/sys/$key"; then
+	cur=$(ip netns exec "$na" cat "/proc/sys/$key")
+	want=$((1 - cur)); wantb=false; [ $want = 1 ] && wantb=true
+	echo "{\"sysctls\": {\"bridgeNetfilter\": $wantb}}" > "$data/nf.json"
+	out=$(setup "$data/nf.json" "$na" 2>&1); rc=$?
+	got=$(ip netns exec "$na" cat "/proc/sys/$key")
+	[ $rc = 0 ] && [ "$got" = $want ] && [ "$(cat "/proc/sys/$key")" = "$host_nf" ] &&
+		ok "bridgeNetfilter $wantb sets $key in the node's namespace only" || bad "bridge netfilter" "rc $rc, $got, host $(cat "/proc/sys/$key"): $out"
+	out=$(setup "$data/nf.json" "$na" 2>&1)
+	grep -q "no changes" <<<"$out" && ok "bridgeNetfilter: a second run changes nothing" || bad "bridge netfilter again" "$out"
+else
+	echo '{"sysctls": {"bridgeNetfilter": true}}' > "$data/nf.json"
+	out=$(setup "$data/nf.json" "$na" 2>&1); rc=$?
+	[ $rc = 0 ] && grep -q "is absent (br_netfilter not loaded)" <<<"$out" &&
+		ok "bridgeNetfilter without br_netfilter: says so and changes nothing" || bad "bridge netfilter absent" "rc $rc: $out"
+	echo "    test_netprep bridgeNetfilter: br_netfilter is not loaded here (the test does not load"
+	echo "    modules on the host), so setting $key did not run"
+fi
+
 # --- failure midway is rolled back ---
 ip -n "$nb" link add taken0 type veth peer name taken0p
 cat > "$data/collide.json" <<'CONF'
@@ -108,12 +130,15 @@ impossible MTU|{"migration": {"interface": "eth1", "mtu": 70000}}|"mtu" must be 
 hostile name|{"bridges": [{"name": "../../etc"}]}|forbidden character
 over-long name|{"bridges": [{"name": "abcdefghijklmnop"}]}|too long
 vlan without uplink|{"bridges": [{"name": "b0", "vlan": 5}]}|"vlan" needs an "uplink"
+negative MTU|{"bridges": [{"name": "b0", "mtu": -1}]}|"mtu" must be a whole number from 68 to 65535
+newline in a mode|{"macvlanShims": [{"name": "s0", "master": "eth1", "mode": "b\nx"}]}|macvlan mode "b\\x0ax" is unknown
 CASES
 [ "$(state "$nb")" = "$before" ] && ok "bad configs changed nothing" || bad "bad configs" "state changed"
 
 # --- inventory matches what was built ---
 inv_a=$data/inv-a.json inv_b=$data/inv-b.json
 mkdir -p "$data/bin-a" "$data/bin-b" "$data/conf"
+touch "$data/conf/10-vlan13.conflist"
 for b in mignet-bridge mignet-macvlan; do touch "$data/bin-a/$b"; done
 touch "$data/bin-b/mignet-macvlan"
 "$np" inventory --json --netns "/run/netns/$na" --node node-a --iface eth1 --cni-bin-dir "$data/bin-a" \
@@ -122,17 +147,30 @@ v=$(jq -c '[(.bridges[] | select(.name=="vlan-13") | .ports), .migration.mtu, .m
 [ "$v" = '[["eth0"],9000,["10.1.1.5/24"],1,["eth1"],["mignet-bridge","mignet-macvlan"]]' ] ||
 	[ "$v" = '[["eth0"],9000,["10.1.1.5/24"],1,["eth1"],["mignet-macvlan","mignet-bridge"]]' ] &&
 	ok "inventory matches what setup built" || bad "inventory" "$v"
+want_lv=$(virsh --version) want_qv=$(qemu-system-x86_64 --version | sed -n '1s/^QEMU emulator version \([0-9.]*\).*/\1/p')
+v=$(jq -c '[.virtualization.libvirt, .virtualization.qemu, .cni.configs, .migrationPortsFree]' "$inv_a")
+[ "$v" = "[\"$want_lv\",\"$want_qv\",[\"10-vlan13.conflist\"],{\"49152\":true,\"49153\":true}]" ] &&
+	ok "inventory reports libvirt $want_lv, QEMU $want_qv, the CNI configs and free migration ports" || bad "inventory versions" "$v"
 
 # --- compare finds each planted difference ---
 # node b: no vlan-13, migration MTU 1500 without address, no mignet-bridge
+# ... and something listening on the first migration port
 ip -n "$nb" link set eth1 up
+coproc LISTENER { ip netns exec "$nb" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("0.0.0.0", 49152)); s.listen()
+print("listening", flush=True); sys.stdin.readline()'; }
+read -r ready <&"${LISTENER[0]}"
 "$np" inventory --json --netns "/run/netns/$nb" --node node-b --iface eth1 --cni-bin-dir "$data/bin-b" \
 	--cni-conf-dir "$data/conf" --proc-sys "$data/sys-$nb" > "$inv_b"
+echo >&"${LISTENER[1]}"; wait "$LISTENER_PID"
+[ "$ready" = listening ] && [ "$(jq -c .migrationPortsFree "$inv_b")" = '{"49152":false,"49153":true}' ] &&
+	ok "inventory sees the port taken in the node's namespace" || bad "inventory ports" "$ready $(jq -c .migrationPortsFree "$inv_b")"
 "$np" compare "$inv_a" "$inv_b" --nad examples/deploy/nad-vlan13.yaml --json > "$data/cmp.json"; rc=$?
 [ $rc = 4 ] && ok "compare exits 4 on blocking differences" || bad "compare exit" "$rc"
 for needle in "bridge vlan-13 exists on node-a but not on node-b" "migration interface MTU differs: 9000 on node-a, 1500 on node-b" \
 	"migration interface eth1 on node-b has no address" "CNI plugin mignet-bridge is installed on node-a but not on node-b" \
-	"the NAD's network uses bridge vlan-13, which node-b does not have" "vm.unprivileged_userfaultfd is 0 on node-b"; do
+	"the NAD's network uses bridge vlan-13, which node-b does not have" "vm.unprivileged_userfaultfd is 0 on node-b" \
+	"port 49152 is in use on node-b"; do
 	jq -e --arg n "$needle" '[.findings[] | select(.what | contains($n)) | select(.fix | length > 0)] | length == 1' "$data/cmp.json" >/dev/null &&
 		ok "compare: $needle (with a fix)" || bad "compare" "missing: $needle"
 done
