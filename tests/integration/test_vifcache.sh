@@ -190,6 +190,21 @@ ip netns del "$gone"
 "$vc" gc --root "$data/gc" >/dev/null
 left=$("$vc" list --root "$data/gc" --json | jq -r '[.[] | .vm.name] | sort | join(",")')
 [ "$left" = "vm-a,vm-b" ] && ok "gc removes only the record whose owner netns is gone" || bad "gc" "left: $left"
+# an owner whose netns is gone but whose launcher pod still exists stays
+pods=$data/kubelet-pods
+mkdir -p "$pods/7d0c1e2f-0000-4000-8000-00000000000d"
+ip netns add "$gone"; ip -n "$gone" link add net1 type veth peer name x
+"$vc" populate prod/vm-d/net1 --root "$data/gc" --network n --netns "/run/netns/$gone" \
+	--pod-uid 7d0c1e2f-0000-4000-8000-00000000000d >/dev/null
+ip netns del "$gone"
+"$vc" gc --root "$data/gc" --kubelet-pods "$pods" >/dev/null
+kept=$("$vc" list --root "$data/gc" --json | jq -r '[.[] | .vm.name] | index("vm-d") != null')
+rmdir "$pods/7d0c1e2f-0000-4000-8000-00000000000d"
+"$vc" gc --root "$data/gc" --kubelet-pods "$pods" >/dev/null
+left=$("$vc" list --root "$data/gc" --json | jq -r '[.[] | .vm.name] | sort | join(",")')
+[ "$kept" = true ] && [ "$left" = "vm-a,vm-b" ] &&
+	ok "gc keeps a record while its launcher pod exists, and removes it once the pod is gone too" ||
+	bad "gc by pod" "kept while the pod existed: $kept; left after: $left"
 
 # --- the store's contract: modes and owners, the writer lock ---
 st=$data/store live=(--netns "/run/netns/$pb" --iface pod16477688c0e)
