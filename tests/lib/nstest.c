@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_NS 32
@@ -101,7 +103,17 @@ int nst_sh(const char *fmt, ...)
 	va_start(ap, fmt);
 	char *cmd = vformat(fmt, ap);
 	va_end(ap);
-	int st = system(cmd);
+	/* Not system(): it ignores SIGINT while the command runs, so a Ctrl-C
+	 * then would never reach the handler that removes the namespaces. */
+	char *argv[] = { "sh", "-c", cmd, NULL };
+	pid_t pid;
+	int st = 0;
+	if (posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ) != 0) {
+		free(cmd);
+		return 127;
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
 	free(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
