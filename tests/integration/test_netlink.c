@@ -18,6 +18,7 @@
 #include "nl.h"
 #include "nstest.h"
 #include "route.h"
+#include "sriov.h"
 #include "sysctl.h"
 
 static char path_a[NST_PATH_MAX], ns_a[64];
@@ -470,9 +471,10 @@ static void test_wait_up(void **state)
 	close_nl(nl);
 }
 
-/* This kernel may lack 802.1q and bridge VLAN filtering; then only the
- * error is checked here and the messages byte by byte in test_sriov. */
-static void test_vlans(void **state)
+/* This kernel may lack 802.1q and bridge VLAN filtering, and has no
+ * SR-IOV NIC; then only the errors are checked here and the messages
+ * byte by byte in test_sriov. */
+static void test_vlans_and_vfs(void **state)
 {
 	(void)state;
 	struct np_nl *nl = open_in(path_b);
@@ -494,7 +496,7 @@ static void test_vlans(void **state)
 		assert_msg_has(e, "create VLAN \"vup0.13\" (id 13 on \"vup0\"): this kernel has no 802.1q");
 		assert_null(nst_link(ns_b, "vup0.13"));
 		print_message("802.1q: this kernel has no VLAN support, so the success path of "
-			      "np_link_create_vlan in test_vlans did not run; its request is checked byte "
+			      "np_link_create_vlan in test_vlans_and_vfs did not run; its request is checked byte "
 			      "by byte in tests/unit/test_sriov\n");
 	}
 	np_err_clear(&e);
@@ -530,7 +532,7 @@ static void test_vlans(void **state)
 		assert_true(rc < 0);
 		assert_msg_has(e, "bridge \"vbr0\": VLAN filtering is not available on this kernel");
 		print_message("bridge VLAN filtering: not in this kernel, so the success paths of "
-			      "np_bridge_set_vlan_filtering and np_bridge_vlan in test_vlans did not run; "
+			      "np_bridge_set_vlan_filtering and np_bridge_vlan in test_vlans_and_vfs did not run; "
 			      "their requests are checked byte by byte in tests/unit/test_sriov\n");
 	}
 	np_err_clear(&e);
@@ -539,6 +541,22 @@ static void test_vlans(void **state)
 	np_err_clear(&e);
 	assert_int_equal(np_bridge_vlan(nl, "ghost", 13, false, false, false, &e), -ENODEV);
 	assert_msg_has(e, "\"ghost\"");
+
+	/* VF settings: a veth has no VFs, and the kernel's refusal is named */
+	np_err_clear(&e);
+	struct np_vf_config c = { .has_mac = true, .mac = { 0x02, 0, 0, 0, 0x13, 1 } };
+	assert_true(np_vf_set(nl, "vup0", 1, &c, &e) < 0);
+	assert_msg_has(e, "PF \"vup0\" does not support VF settings (is it an SR-IOV NIC?)");
+	np_err_clear(&e);
+	struct np_vf_config got;
+	assert_int_equal(np_vf_get(nl, "vup0", 1, &got, &e), -ENOENT);
+	assert_msg_has(e, "PF \"vup0\" reports no VF 1");
+	np_err_clear(&e);
+	assert_int_equal(np_vf_set(nl, "ghost", 1, &c, &e), -ENODEV);
+	assert_msg_has(e, "\"ghost\"");
+	print_message("SR-IOV: no SR-IOV NIC on this machine, so the success paths of np_vf_set and "
+		      "np_vf_get in test_vlans_and_vfs did not run; the VF request is checked byte by byte in "
+		      "tests/unit/test_sriov\n");
 	close_nl(nl);
 }
 
@@ -807,7 +825,7 @@ int main(void)
 		cmocka_unit_test(test_link_list_matches_ip),
 		cmocka_unit_test(test_flag_and_lookup_by_index),
 		cmocka_unit_test(test_wait_up),
-		cmocka_unit_test(test_vlans),
+		cmocka_unit_test(test_vlans_and_vfs),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_sysctls),
