@@ -10,6 +10,7 @@
 
 #include "kubevirt.h"
 #include "names.h"
+#include "sriov.h"
 
 static const struct {
 	struct option opt;
@@ -183,7 +184,11 @@ int vc_cli_parse(const char *verb, const char *usage, unsigned int allowed,
 		case 'P': o->proc_root = optarg; break;
 		case 'D': o->netns_dir = optarg; break;
 		case 'L': o->kubelet_pods = optarg; break;
-		case 'I': o->device_id = optarg; break;
+		case 'I':
+			if (np_pci_addr_valid(optarg, &e) < 0)
+				goto bad;
+			o->device_id = optarg;
+			break;
 		case 'S': o->sysfs_root = optarg; break;
 		case 'h':
 			help(stdout, verb, usage, allowed);

@@ -289,7 +289,7 @@ echo "    apply: no SR-IOV NIC on this machine, so apply's success path did not 
 expect "apply refuses a bridge record" 1 "$vc" apply prod/vm-j/net1 --device-id 0000:03:02.1 --sysfs-root "$sys" --root "$st"
 expect "apply needs --device-id" 2 "$vc" apply prod/vm-j/net1 --root "$data/sr"
 expect "apply of a missing record" 4 "$vc" apply prod/vm-none/net1 --device-id 0000:03:02.1 --sysfs-root "$sys" --root "$data/sr"
-expect "apply refuses a hostile --device-id" 1 "$vc" apply prod/vm-j/net1 --device-id ../../etc --sysfs-root "$sys" --root "$data/sr"
+expect "apply refuses a hostile --device-id (usage, exit 2)" 2 "$vc" apply prod/vm-j/net1 --device-id ../../etc --sysfs-root "$sys" --root "$data/sr"
 
 # DEL on the target drops the record it owns (the forced import above left
 # an unowned one, which a DEL must not touch: give it back to tgt1 first)
