@@ -108,7 +108,7 @@ int attach_sysctls(struct np_nl *ctr, const char *netns, const struct np_link_in
 		{ ndisc, "1", true },   /* absent when IPv6 is off */
 		{ dadk, dad ? "1" : "0", true },
 	};
-	if (np_sysctl_set_many(netns, list, 2, &e) < 0)
+	if (np_sysctl_set_many(netns, list, sizeof(list) / sizeof(*list), &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	return 0;
 }

@@ -11,10 +11,10 @@
 #include <sys/file.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
-#include <net/if.h>
 #include "names.h"
 
 #define LEASE_MAX 512
@@ -330,18 +330,27 @@ static int vm_dir(struct ipam_store *s, bool create)
 	return fd < 0 ? -errno : fd;
 }
 
-/* "ns\r\nname\n" then "ip cid ifname" lines; unreadable lines are dropped. */
-static int vm_read_at(int dfd, const char *file, struct holder *h, int max)
+/* "ns\r\nname\n" then "ip cid ifname" lines; unreadable lines are dropped.
+ * With ns and name, the header is copied there too (-EBADMSG without one). */
+static int vm_read_at(int dfd, const char *file, struct holder *h, int max,
+		      char ns[254], char name[254])
 {
 	char buf[16384];
 	ssize_t n = read_small(dfd, file, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	int count = 0;
-	char *save = NULL, *line = strtok_r(buf, "\n", &save);
-	if (line)
-		line = strtok_r(NULL, "\n", &save);
-	for (line = line ? strtok_r(NULL, "\n", &save) : NULL; line && count < max;
+	char *save = NULL, *first = strtok_r(buf, "\n", &save);
+	char *second = first ? strtok_r(NULL, "\n", &save) : NULL;
+	if (ns && name) {
+		char *cr = first ? strrchr(first, '\r') : NULL;
+		if (!cr)
+			return -EBADMSG;
+		*cr = '\0';
+		snprintf(ns, 254, "%.253s", first);
+		snprintf(name, 254, "%.253s", second ? second : "");
+	}
+	for (char *line = second ? strtok_r(NULL, "\n", &save) : NULL; line && count < max;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char ip[64], cid[256], ifn[IFNAMSIZ];
 		if (sscanf(line, "%63s %255s %15s", ip, cid, ifn) == 3 && np_ip_parse(ip, &h[count].ip, NULL) == 0 &&
@@ -361,7 +370,7 @@ static int vm_read(struct ipam_store *s, const struct ipam_vm *vm, struct holder
 	if (dfd < 0)
 		return dfd == -ENOENT ? 0 : dfd;
 	np_owner_filename(vm->ns, vm->name, file, sizeof(file));
-	int n = vm_read_at(dfd, file, h, max);
+	int n = vm_read_at(dfd, file, h, max, NULL, NULL);
 	close(dfd);
 	return n == -ENOENT ? 0 : n;
 }
@@ -562,9 +571,7 @@ static int load_vm_files(struct ipam_store *s, struct vm_file **out, int *n)
 	struct dirent *de;
 	int cap = 0;
 	while ((de = readdir(d))) {
-		char head[600], *cr;
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof((*out)->name) ||
-		    read_small(dirfd(d), de->d_name, head, sizeof(head)) < 0 || !(cr = strstr(head, "\r\n")))
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof((*out)->name))
 			continue;
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
@@ -574,11 +581,8 @@ static int load_vm_files(struct ipam_store *s, struct vm_file **out, int *n)
 			*out = nb;
 		}
 		struct vm_file *f = &(*out)[*n];
-		*cr = '\0';
-		snprintf(f->ns, sizeof(f->ns), "%.253s", head);
-		snprintf(f->vm, sizeof(f->vm), "%.*s", (int)strcspn(cr + 2, "\n"), cr + 2);
 		strcpy(f->name, de->d_name);
-		f->n = vm_read_at(dirfd(d), de->d_name, f->h, MAX_HOLDERS);
+		f->n = vm_read_at(dirfd(d), de->d_name, f->h, MAX_HOLDERS, f->ns, f->vm);
 		if (f->n >= 0)
 			(*n)++;
 	}
@@ -593,8 +597,9 @@ int ipam_store_gc(struct ipam_store *s,
 	struct vm_file *vf;
 	int nvf;
 	*removed = 0;
-	if (load_vm_files(s, &vf, &nvf) < 0)
-		return np_errf(e, -errno, "IPAM store %s: cannot read the VM indexes for GC", s->path);
+	int rc = load_vm_files(s, &vf, &nvf);
+	if (rc < 0)
+		return np_errf(e, rc, "IPAM store %s: cannot read the VM indexes for GC", s->path);
 	for (int pass = 0; pass < 2; pass++) {
 		int dfd = openat(pass == 0 ? s->dirfd : s->ownerfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;

@@ -350,18 +350,18 @@ static int ensure_shim(struct run *r, const struct nc_shim *s, struct np_err *e)
 
 static int ensure_sysctls(struct run *r, const struct nc_node *n, struct np_err *e)
 {
-	char cur[32];
 	int rc = 0;
 	if (n->post_copy)
 		rc = ensure_sysctl(r, true, "vm/unprivileged_userfaultfd", "vm.unprivileged_userfaultfd", "1",
 				   " (post-copy for non-root QEMU)", e);
 	if (rc == 0 && n->bridge_netfilter >= 0) {
 		const char *key = "net/bridge/bridge-nf-call-iptables";
-		if (np_sysctl_get(r->o->netns, key, cur, sizeof(cur), NULL) < 0) {
-			fprintf(r->o->out, "  ! %s is absent (br_netfilter not loaded): nothing to set\n", key);
-			return 0;
-		}
 		rc = ensure_sysctl(r, false, key, key, n->bridge_netfilter ? "1" : "0", "", e);
+		if (rc == -ENOENT) { /* the namespace was entered before: the key is what is missing */
+			np_err_clear(e);
+			fprintf(r->o->out, "  ! %s is absent (br_netfilter not loaded): nothing to set\n", key);
+			rc = 0;
+		}
 	}
 	return rc;
 }

@@ -118,6 +118,22 @@ static bool literal(struct scan *s, const char *word)
 
 static bool value(struct scan *s, int depth);
 
+/* After an item: a ',' goes on (1), close ends the container (0), anything
+ * else is malformed (-1). */
+static int after_item(struct scan *s, char close)
+{
+	ws(s);
+	if (s->p < s->end && *s->p == ',') {
+		s->p++;
+		return 1;
+	}
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		return 0;
+	}
+	return -1;
+}
+
 static bool members(struct scan *s, int depth, bool top)
 {
 	s->p++; /* { */
@@ -148,16 +164,9 @@ static bool members(struct scan *s, int depth, bool top)
 		} else if (!value(s, depth + 1)) {
 			return false;
 		}
-		ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (s->p < s->end && *s->p == '}') {
-			s->p++;
-			return true;
-		}
-		return false;
+		int more = after_item(s, '}');
+		if (more <= 0)
+			return more == 0;
 	}
 }
 
@@ -173,16 +182,9 @@ static bool elements(struct scan *s, int depth)
 		ws(s);
 		if (!value(s, depth + 1))
 			return false;
-		ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			return true;
-		}
-		return false;
+		int more = after_item(s, ']');
+		if (more <= 0)
+			return more == 0;
 	}
 }
 

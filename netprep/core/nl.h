@@ -20,12 +20,12 @@ struct np_nl {
 	char buf[NP_NL_BUFSIZE];
 };
 
-/* netns_path NULL: the caller's namespace. The socket keeps working in
- * that namespace after the caller's thread has returned to its own. */
 /* A socket state with its header cleared (closing it before np_nl_open is
  * safe). The 32 KiB buffer stays untouched: zeroing it would fault in 8
  * pages on every short-lived plugin run. NULL when out of memory. */
 struct np_nl *np_nl_alloc(void);
+/* netns_path NULL: the caller's namespace. The socket keeps working in
+ * that namespace after the caller's thread has returned to its own. */
 int np_nl_open(struct np_nl *nl, const char *netns_path, struct np_err *e);
 void np_nl_close(struct np_nl *nl);
 
