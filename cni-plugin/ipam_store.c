@@ -53,9 +53,14 @@ int ipam_store_open(struct ipam_store *s, const char *data_dir,
 	s->dirfd = np_dir_open_chain(s->path, e);
 	if (s->dirfd < 0)
 		return s->dirfd;
-	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	rc = np_dir_check_trusted(s->dirfd, s->path, e);
+	if (rc < 0) {
+		ipam_store_close(s);
+		return np_err_prefix(e, rc, "IPAM store: ");
+	}
+	s->lockfd = np_open_state(s->dirfd, "lock", O_RDWR | O_CREAT, 0600, NULL, e);
 	if (s->lockfd < 0) {
-		rc = np_errf(e, -errno, "IPAM store %s: cannot open lock file", s->path);
+		rc = np_err_prefix(e, s->lockfd, "IPAM store %s: ", s->path);
 		ipam_store_close(s);
 		return rc;
 	}

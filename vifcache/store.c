@@ -44,17 +44,22 @@ int vc_store_open(struct vc_store *s, const char *root, bool write, struct np_er
 	}
 	if (s->rootfd < 0)
 		return np_err_prefix(e, s->rootfd, "cache root %s: ", root);
+	int rc = np_dir_check_trusted(s->rootfd, root, e);
+	if (rc < 0) {
+		vc_store_close(s);
+		return rc;
+	}
 	if (!write)
 		return 0;
-	s->lockfd = openat(s->rootfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	s->lockfd = np_open_state(s->rootfd, ".lock", O_RDWR | O_CREAT, 0600, NULL, e);
 	if (s->lockfd < 0) {
-		int rc = np_errf(e, -errno, "cache root %s: cannot open .lock", root);
+		rc = np_err_prefix(e, s->lockfd, "cache root %s: ", root);
 		vc_store_close(s);
 		return rc;
 	}
 	while (flock(s->lockfd, LOCK_EX) < 0)
 		if (errno != EINTR) {
-			int rc = np_errf(e, -errno, "cache root %s: cannot take the lock", root);
+			rc = np_errf(e, -errno, "cache root %s: cannot take the lock", root);
 			vc_store_close(s);
 			return rc;
 		}

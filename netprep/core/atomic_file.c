@@ -39,8 +39,12 @@ int np_atomic_write_as(int dirfd, const char *name, const void *data, size_t len
 		return np_errmsg(e, -ENAMETOOLONG, "file name \"%.40s...\" is too long", name);
 	int fd = open_unnamed(dirfd, mode);
 	bool unnamed = fd >= 0;
-	if (!unnamed) /* filesystems without O_TMPFILE */
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (!unnamed) { /* filesystems without O_TMPFILE */
+		/* O_EXCL: a hard link planted under the temp name must not be
+		 * truncated through */
+		unlinkat(dirfd, tmp, 0);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode);
+	}
 	if (fd < 0)
 		return np_errf(e, -errno, "cannot create a temp file for %s", name);
 	int rc = 0;
@@ -77,19 +81,48 @@ void np_atomic_cleanup(int dirfd, const char *name)
 		unlinkat(dirfd, tmp, 0);
 }
 
-/* Opens dirfd/name for reading if it is a regular file and not a symlink;
- * returns the fd with *st filled, or a negative errno. */
-static int open_regular(int dirfd, const char *name, struct stat *st, struct np_err *e)
+int np_open_state(int dirfd, const char *name, int flags, mode_t mode,
+		  struct stat *st, struct np_err *e)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted under the name must not hang the caller,
+	 * who may hold a lock every other writer waits for */
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, mode);
 	if (fd < 0)
 		return np_errf(e, -errno, "cannot open %s%s", name,
-			       errno == ELOOP ? " (it is a symlink, which is not followed)" : "");
+			       errno == ELOOP ? " (it is a symlink, which is not followed)" :
+			       errno == ENXIO ? " (it is not a regular file)" : "");
+	struct stat own;
+	if (!st)
+		st = &own;
 	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
-		return np_errmsg(e, -EINVAL, "%s is not a regular file", name);
+		return np_errmsg(e, -EINVAL, "%s is not a regular file: refusing to use it", name);
 	}
 	return fd;
+}
+
+static int open_regular(int dirfd, const char *name, struct stat *st, struct np_err *e)
+{
+	return np_open_state(dirfd, name, O_RDONLY, 0, st, e);
+}
+
+int np_dir_check_trusted(int dirfd, const char *path, struct np_err *e)
+{
+	struct stat st;
+	if (fstat(dirfd, &st) < 0)
+		return np_errf(e, -errno, "cannot stat directory %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return np_errmsg(e, -ENOTDIR, "%s is not a directory", path);
+	/* anyone else who can write here can plant links our writes follow */
+	if (st.st_uid != geteuid())
+		return np_errmsg(e, -EPERM,
+				 "directory %s is owned by uid %u, not by the user running this program (uid %u): refusing to keep state there",
+				 path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & S_IWOTH)
+		return np_errmsg(e, -EPERM,
+				 "directory %s is world-writable (mode %04o): refusing to keep state there; chmod o-w it",
+				 path, (unsigned)(st.st_mode & 07777));
+	return 0;
 }
 
 /* Reads up to want bytes, fewer if the file shrank meanwhile. */

@@ -6,6 +6,7 @@
 #define MIGNET_ATOMIC_FILE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -33,6 +34,15 @@ int np_file_read(int dirfd, const char *name, size_t max, char **out,
  * np_file_read. */
 int np_file_read_into(int dirfd, const char *name, char *buf, size_t cap,
 		      size_t *len, struct np_err *e);
+/* Opens dirfd/name with flags (O_CREAT takes mode) for a state file:
+ * never through a symlink, never blocking (a FIFO or device in its place is
+ * refused, naming it), close-on-exec. Fills *st when st is not NULL.
+ * Returns the fd or a negative errno. */
+int np_open_state(int dirfd, const char *name, int flags, mode_t mode,
+		  struct stat *st, struct np_err *e);
+/* 0 when dirfd (named path in messages) is a directory owned by the
+ * effective user and not world-writable; -EPERM otherwise. */
+int np_dir_check_trusted(int dirfd, const char *path, struct np_err *e);
 /* Opens (creating with mode 0700 where missing) every component of an
  * absolute path without following symlinks; returns an O_DIRECTORY fd. */
 int np_dir_open_chain(const char *path, struct np_err *e);

@@ -30,9 +30,11 @@ int np_valid_ifname(const char *name, const char *what, struct np_err *e)
 		return np_errmsg(e, -EINVAL, "%s \"%s\" is not a valid interface name", what, name);
 	for (const char *p = name; *p; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (c <= 0x20 || c >= 0x7f || c == '/' || c == ':')
+		/* '%' makes the kernel treat the name as a template ("eth%d"
+		 * becomes eth0), so the link would not be the one asked for. */
+		if (c <= 0x20 || c >= 0x7f || c == '/' || c == ':' || c == '%')
 			return np_errmsg(e, -EINVAL,
-					 "%s \"%s\" contains a forbidden character (whitespace, control, '/', ':' or non-ASCII)",
+					 "%s \"%s\" contains a forbidden character (whitespace, control, '/', ':', '%%' or non-ASCII)",
 					 what, np_quote(name, shown, sizeof(shown)));
 	}
 	return 0;

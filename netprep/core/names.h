@@ -8,8 +8,9 @@
 #define NP_CONTAINER_ID_MAX 255
 #define NP_NETWORK_NAME_MAX 253
 
-/* Kernel interface name: 1..15 bytes, printable ASCII, no '/', ':' or
- * whitespace, and not "." or "..". what names the field for the message. */
+/* Kernel interface name: 1..15 bytes, printable ASCII, no '/', ':', '%'
+ * or whitespace, and not "." or "..": every name the kernel would refuse
+ * or rewrite. what names the field for the message. */
 int np_valid_ifname(const char *name, const char *what, struct np_err *e);
 
 /* CNI_CONTAINERID and network names: start alphanumeric, then alnum,
