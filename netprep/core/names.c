@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,6 +89,65 @@ int np_valid_path_component(const char *s, size_t max, const char *what,
 					 "%s \"%s\" may contain only letters, digits, '_', '.' and '-'",
 					 what, np_quote(s, shown, sizeof(shown)));
 	return 0;
+}
+
+static int is_k8s_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+/* One part of a DNS-1123 name: [a-z0-9]([-a-z0-9]*[a-z0-9])?, n bytes at s.
+ * Returns NULL or the reason it is not. */
+static const char *k8s_part_problem(const char *s, size_t n, bool dots)
+{
+	if (n == 0)
+		return "it has an empty part (a leading, trailing or doubled '.')";
+	for (size_t i = 0; i < n; i++)
+		if (!is_k8s_char(s[i]))
+			return s[i] >= 'A' && s[i] <= 'Z' ? "uppercase letters are not allowed" :
+			       "only lowercase letters, digits and '-' are allowed";
+	if (s[0] == '-' || s[n - 1] == '-')
+		return dots ? "each part between dots must start and end with a lowercase letter or digit" :
+			      "it must start and end with a lowercase letter or digit";
+	return NULL;
+}
+
+static int k8s_name(const char *s, const char *what, size_t max, bool dots,
+		    const char *kind, struct np_err *e)
+{
+	char shown[NP_QUOTE_MAX];
+	if (!s || !*s)
+		return np_errmsg(e, -EINVAL, "%s is empty: a Kubernetes name is required", what);
+	size_t n = strnlen(s, max + 1);
+	if (n > max)
+		return np_errmsg(e, -EINVAL, "%s \"%s\" is not a valid Kubernetes name (%s): longer than %zu characters",
+				 what, np_quote(s, shown, sizeof(shown)), kind, max);
+	const char *why = NULL;
+	for (const char *p = s; !why;) {
+		const char *end = dots ? strchr(p, '.') : NULL;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (!dots && memchr(p, '.', len))
+			why = "'.' is not allowed";
+		else
+			why = k8s_part_problem(p, len, dots);
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	if (why)
+		return np_errmsg(e, -EINVAL, "%s \"%s\" is not a valid Kubernetes name (%s): %s",
+				 what, np_quote(s, shown, sizeof(shown)), kind, why);
+	return 0;
+}
+
+int np_valid_k8s_label(const char *s, const char *what, struct np_err *e)
+{
+	return k8s_name(s, what, NP_K8S_LABEL_MAX, false, "DNS-1123 label", e);
+}
+
+int np_valid_k8s_subdomain(const char *s, const char *what, struct np_err *e)
+{
+	return k8s_name(s, what, NP_K8S_SUBDOMAIN_MAX, true, "DNS-1123 subdomain", e);
 }
 
 #define OWNER_NAME_MAX 200

@@ -18,6 +18,17 @@ int np_valid_ifname(const char *name, const char *what, struct np_err *e);
 int np_valid_container_id(const char *id, struct np_err *e);
 int np_valid_network_name(const char *name, struct np_err *e);
 
+/* Kubernetes object names, as apimachinery's IsDNS1123Label and
+ * IsDNS1123Subdomain judge them. A label (namespaces): 1..63 bytes of
+ * [a-z0-9-], starting and ending with a letter or digit. A subdomain (VM
+ * names, most object names): 1..253 bytes, labels joined by single '.'s
+ * (as in Kubernetes, a part is not limited to 63 bytes on its own). Both
+ * are safe path components. what names the field for the message. */
+#define NP_K8S_LABEL_MAX 63
+#define NP_K8S_SUBDOMAIN_MAX 253
+int np_valid_k8s_label(const char *s, const char *what, struct np_err *e);
+int np_valid_k8s_subdomain(const char *s, const char *what, struct np_err *e);
+
 /* A generic single path component: 1..max bytes of [A-Za-z0-9_.-], not
  * "." or "..". */
 int np_valid_path_component(const char *s, size_t max, const char *what,
