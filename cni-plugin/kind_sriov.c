@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "json_strict.h"
 #include "attach.h"
 #include "ipam.h"
 #include "kind.h"
@@ -57,7 +58,9 @@ static int sriov_parse(struct cni_ctx *ctx, struct cni_error *ce)
 	    cni_json_uint(root, "sriov", "vlanQoS", 0, 7, &qos, ce) < 0 ||
 	    on_off(root, "spoofchk", &s->want.has_spoofchk, &s->want.spoofchk, ce) < 0 ||
 	    on_off(root, "trust", &s->want.has_trust, &s->want.trust, ce) < 0 ||
-	    cni_json_str(root, "sriov", "link_state", false, &ls, ce) < 0)
+	    cni_json_str(root, "sriov", "link_state", false, &ls, ce) < 0 ||
+	    cni_conf_check_dir(s->data_dir, "sriov", "dataDir", ce) < 0 ||
+	    cni_conf_check_dir(s->sysfs_root, "sriov", "sysfsRoot", ce) < 0)
 		return -1;
 	/* runtimeConfig.deviceID (from the device plugin via Multus) wins */
 	s->device_id = ctx->conf->device_id ? ctx->conf->device_id : dev;
@@ -151,7 +154,7 @@ static int load_state(int dirfd, const struct cni_env *env, char *pf, int *vf,
 		return 0;
 	if (rc < 0)
 		return cni_fail(ce, CNI_ERR_INTERNAL, "sriov state %s: %s", name, e.msg);
-	cJSON *o = cJSON_ParseWithLength(txt, len);
+	cJSON *o = np_json_parse_strict(txt, len, name, NULL);
 	free(txt);
 	const cJSON *jo = cJSON_GetObjectItemCaseSensitive(o, "original");
 	const char *jpf = NULL, *jmac = NULL;

@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "atomic_file.h"
+#include "json_strict.h"
 #include "names.h"
 #include "link.h"
 #include "route.h"
@@ -165,7 +166,7 @@ int np_iface_for_network(const char *cache_dir, const char *network, const char 
 		size_t len;
 		if (np_file_read(dirfd(d), de->d_name, 1 << 20, &txt, &len, NULL) < 0)
 			continue;
-		cJSON *j = cJSON_ParseWithLength(txt, len);
+		cJSON *j = np_json_parse_strict(txt, len, de->d_name, NULL);
 		free(txt);
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "networkName");
 		const cJSON *ifn = cJSON_GetObjectItemCaseSensitive(j, "ifName");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_strict.h"
 #include "migrate_opts.h"
 
 void mig_opts_defaults(struct mig_opts *o)
@@ -116,8 +117,10 @@ static int apply_key(struct mig_opts *o, const cJSON *it, struct np_err *e)
 
 int mig_opts_from_config(struct mig_opts *o, const char *json, struct np_err *e)
 {
-	cJSON *root = cJSON_Parse(json);
-	if (!root || !cJSON_IsObject(root)) {
+	cJSON *root = np_json_parse_strict(json, strlen(json), "migration configuration", e);
+	if (!root)
+		return e && e->code ? e->code : -EINVAL;
+	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return np_errmsg(e, -EINVAL, "migration configuration: not a JSON object");
 	}

@@ -14,6 +14,7 @@
 #include <libvirt/virterror.h>
 
 #include "atomic_file.h"
+#include "json_strict.h"
 #include "store.h"
 
 #define INVENTORY_MAX (1 << 20)
@@ -206,7 +207,7 @@ static int target_uffd(const struct mig_opts *o, char *where, size_t wlen)
 	if (o->target_inventory) {
 		snprintf(where, wlen, "from %s", o->target_inventory);
 		if (np_file_read(AT_FDCWD, o->target_inventory, INVENTORY_MAX, &buf, &len, NULL) == 0) {
-			cJSON *j = cJSON_ParseWithLength(buf, len);
+			cJSON *j = np_json_parse_strict(buf, len, o->target_inventory, NULL);
 			const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "unprivilegedUserfaultfd");
 			if (cJSON_IsNumber(u))
 				v = u->valueint;

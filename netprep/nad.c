@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_strict.h"
+
 static size_t indent_of(const char *line)
 {
 	size_t n = 0;
@@ -107,7 +109,9 @@ cJSON *nad_config(const char *text, size_t len, struct np_err *e)
 	while (i < len && isspace((unsigned char)text[i]))
 		i++;
 	if (i < len && text[i] == '{') {
-		j = cJSON_ParseWithLength(text, len);
+		j = np_json_parse_strict(text, len, "NAD (JSON)", e);
+		if (!j)
+			return NULL;
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "spec"), "config");
 		if (!cJSON_IsString(c)) {
 			np_errmsg(e, -EINVAL, "NAD (JSON): spec.config must be a string holding the CNI config");
@@ -121,8 +125,8 @@ cJSON *nad_config(const char *text, size_t len, struct np_err *e)
 	}
 	if (!cfg)
 		return NULL;
-	j = cJSON_Parse(cfg);
-	if (!cJSON_IsObject(j)) {
+	j = np_json_parse_strict(cfg, strlen(cfg), "NAD spec.config", e);
+	if (j && !cJSON_IsObject(j)) {
 		char q[NP_QUOTE_MAX];
 		np_errmsg(e, -EINVAL, "NAD: spec.config is not a JSON object: %s", np_quote(cfg, q, sizeof(q)));
 		cJSON_Delete(j);

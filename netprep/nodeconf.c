@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_strict.h"
 #include "names.h"
 
 #define NODE_CONF_MAX (256 * 1024)
@@ -131,8 +132,12 @@ int nc_parse(const char *text, size_t len, struct nc_node *n, struct np_err *e)
 	n->bridge_netfilter = -1;
 	if (len > NODE_CONF_MAX)
 		return np_errmsg(e, -EFBIG, "node.json is above %d bytes", NODE_CONF_MAX);
-	cJSON *j = cJSON_ParseWithLength(text, len);
+	cJSON *j = np_json_parse_strict(text, len, "node.json", e);
 	int rc = 0;
+	if (!j) {
+		rc = e && e->code ? e->code : -EINVAL;
+		goto out;
+	}
 	if (!cJSON_IsObject(j)) {
 		rc = np_errmsg(e, -EINVAL, "node.json is not a JSON object");
 		goto out;

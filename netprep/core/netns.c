@@ -12,7 +12,8 @@ int np_netns_open(const char *path, struct np_err *e)
 {
 	if (!path || !*path)
 		return np_errmsg(e, -EINVAL, "network namespace path is empty");
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO passed as the namespace must not hang us */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return np_errf(e, -errno, "netns %s: cannot open", path);
 	int type = ioctl(fd, NS_GET_NSTYPE);
