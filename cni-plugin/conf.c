@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_strict.h"
 #include "names.h"
 
 static const char *type_name(const cJSON *v)
@@ -67,6 +68,33 @@ int cni_json_uint(const cJSON *obj, const char *ctx, const char *key,
 	return 0;
 }
 
+static int json_typed(const cJSON *obj, const char *ctx, const char *key,
+		      cJSON_bool (*is)(const cJSON *), const char *want,
+		      const cJSON **out, struct cni_error *ce)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!is(v))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: \"%s\" must be %s, not %s",
+				ctx, key, want, type_name(v));
+	*out = v;
+	return 0;
+}
+
+int cni_json_array(const cJSON *obj, const char *ctx, const char *key,
+		   const cJSON **out, struct cni_error *ce)
+{
+	return json_typed(obj, ctx, key, cJSON_IsArray, "a list", out, ce);
+}
+
+int cni_json_object(const cJSON *obj, const char *ctx, const char *key,
+		    const cJSON **out, struct cni_error *ce)
+{
+	return json_typed(obj, ctx, key, cJSON_IsObject, "an object", out, ce);
+}
+
 /* ---- CNI_ARGS: "K=V;K=V", parsed the way the Go library does ---------- */
 
 static bool truthy(const char *v, bool *ok)
@@ -89,6 +117,32 @@ static int copy_arg(char *dst, size_t len, const char *key, const char *val,
 				np_quote(val, q, sizeof(q)));
 	strcpy(dst, val);
 	return 0;
+}
+
+static int valid_uid(const char *s, const char *what, struct np_err *e)
+{
+	return np_valid_path_component(s, 63, what, e);
+}
+
+static int valid_container_id(const char *s, const char *what, struct np_err *e)
+{
+	int rc = np_valid_container_id(s, e);
+	return rc < 0 ? np_err_prefix(e, rc, "%s: ", what) : 0;
+}
+
+/* Kubernetes names from CNI_ARGS end up in file names (the sticky VM
+ * index, vif-cache records): only what the API server itself accepts. An
+ * empty value means "not given", as kubelet sends for non-pod sandboxes. */
+static int k8s_arg(char *dst, size_t len, const char *key, const char *val,
+		   int (*valid)(const char *, const char *, struct np_err *),
+		   struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	char what[48];
+	snprintf(what, sizeof(what), "CNI_ARGS %s", key);
+	if (*val && valid(val, what, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_ENV, "%s", e.msg);
+	return copy_arg(dst, len, key, val, ce);
 }
 
 struct cni_args_raw {
@@ -125,13 +179,14 @@ static int parse_cni_args(const char *args, struct cni_conf *c,
 					      "CNI_ARGS IgnoreUnknown=\"%s\": use true, false, 1 or 0",
 					      np_quote(v, q, sizeof(q)));
 		} else if (!strcmp(k, "K8S_POD_NAMESPACE")) {
-			rc = copy_arg(c->pod.namespace_, sizeof(c->pod.namespace_), k, v, ce);
+			rc = k8s_arg(c->pod.namespace_, sizeof(c->pod.namespace_), k, v, np_valid_k8s_label, ce);
 		} else if (!strcmp(k, "K8S_POD_NAME")) {
-			rc = copy_arg(c->pod.name, sizeof(c->pod.name), k, v, ce);
+			rc = k8s_arg(c->pod.name, sizeof(c->pod.name), k, v, np_valid_k8s_subdomain, ce);
 		} else if (!strcmp(k, "K8S_POD_UID")) {
-			rc = copy_arg(c->pod.uid, sizeof(c->pod.uid), k, v, ce);
+			rc = k8s_arg(c->pod.uid, sizeof(c->pod.uid), k, v, valid_uid, ce);
 		} else if (!strcmp(k, "K8S_POD_INFRA_CONTAINER_ID")) {
-			rc = copy_arg(c->pod.infra_container_id, sizeof(c->pod.infra_container_id), k, v, ce);
+			rc = k8s_arg(c->pod.infra_container_id, sizeof(c->pod.infra_container_id), k, v,
+				     valid_container_id, ce);
 		} else if (!strcmp(k, "MAC")) {
 			rc = copy_arg(raw->mac, sizeof(raw->mac), k, v, ce);
 		} else if (!strcmp(k, "IP")) {
@@ -235,16 +290,15 @@ static int resolve_ips(struct cni_conf *c, const struct cni_args_raw *raw,
 /* ---- the VM behind the pod --------------------------------------------- */
 
 static int copy_identity(char *dst, size_t len, const cJSON *v, const char *what,
+			 int (*valid)(const char *, const char *, struct np_err *),
 			 struct cni_error *ce)
 {
-	char q[NP_QUOTE_MAX];
 	if (!cJSON_IsString(v) || !*v->valuestring)
 		return 0;
-	/* these end up in file names and records: same rules as CNI names */
+	/* these end up in file names and records */
 	struct np_err e = { 0 };
-	if (strlen(v->valuestring) >= len || np_valid_network_name(v->valuestring, &e) < 0)
-		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"%s\" is not a valid name", what,
-				np_quote(v->valuestring, q, sizeof(q)));
+	if (valid(v->valuestring, what, &e) < 0 || strlen(v->valuestring) >= len)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s", e.msg[0] ? e.msg : "name too long");
 	snprintf(dst, len, "%s", v->valuestring);
 	return 0;
 }
@@ -256,12 +310,12 @@ static int resolve_vm(struct cni_conf *c, const cJSON *args_cni, struct cni_erro
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
 				"runtimeConfig: \"io.kubernetes.cri.pod-annotations\" must be an object");
 	if (copy_identity(c->vm.name, sizeof(c->vm.name), cJSON_GetObjectItemCaseSensitive(ann, "kubevirt.io/domain"),
-			  "pod annotation kubevirt.io/domain", ce) < 0)
+			  "pod annotation kubevirt.io/domain", np_valid_k8s_subdomain, ce) < 0)
 		return -1;
 	const cJSON *uid = cJSON_GetObjectItemCaseSensitive(args_cni, "vmiUID");
 	if (!uid)
 		uid = cJSON_GetObjectItemCaseSensitive(ann, "mignet.io/vmi-uid");
-	if (copy_identity(c->vm.uid, sizeof(c->vm.uid), uid, "VMI UID", ce) < 0)
+	if (copy_identity(c->vm.uid, sizeof(c->vm.uid), uid, "VMI UID", valid_uid, ce) < 0)
 		return -1;
 	if (c->vm.name[0])
 		snprintf(c->vm.namespace_, sizeof(c->vm.namespace_), "%s", c->pod.namespace_);
@@ -295,12 +349,10 @@ int cni_conf_parse(const char *json, size_t len, const struct cni_env *env,
 	memset(c, 0, sizeof(*c));
 	if (len > CNI_STDIN_MAX)
 		return cni_fail(ce, CNI_ERR_IO, "network config on stdin is larger than %d bytes", CNI_STDIN_MAX);
-	const char *end = NULL;
-	c->root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	if (!c->root) {
-		size_t at = end ? (size_t)(end - json) : 0;
-		return cni_fail(ce, CNI_ERR_DECODE, "error parsing network config: invalid JSON near byte %zu", at);
-	}
+	struct np_err je = { 0 };
+	c->root = np_json_parse_strict(json, len, "network config", &je);
+	if (!c->root)
+		return cni_fail(ce, je.code == -EBADMSG ? CNI_ERR_DECODE : CNI_ERR_INVALID_CONFIG, "%s", je.msg);
 	if (!cJSON_IsObject(c->root))
 		return cni_fail(ce, CNI_ERR_DECODE, "error parsing network config: expected a JSON object");
 
@@ -325,11 +377,10 @@ int cni_conf_parse(const char *json, size_t len, const struct cni_env *env,
 		if (c->ipam_type && !*c->ipam_type)
 			c->ipam_type = NULL;
 	}
-	c->dns = cJSON_GetObjectItemCaseSensitive(c->root, "dns");
-	c->prev_result = cJSON_GetObjectItemCaseSensitive(c->root, "prevResult");
-	c->runtime = cJSON_GetObjectItemCaseSensitive(c->root, "runtimeConfig");
-	if (c->runtime && !cJSON_IsObject(c->runtime))
-		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "config: \"runtimeConfig\" must be an object");
+	if (cni_json_object(c->root, "config", "dns", &c->dns, ce) < 0 ||
+	    cni_json_object(c->root, "config", "prevResult", &c->prev_result, ce) < 0 ||
+	    cni_json_object(c->root, "config", "runtimeConfig", &c->runtime, ce) < 0)
+		return -1;
 	if (cni_json_str(c->runtime, "runtimeConfig", "deviceID", false, &c->device_id, ce) < 0)
 		return -1;
 
@@ -347,6 +398,28 @@ int cni_conf_parse(const char *json, size_t len, const struct cni_env *env,
 		return -1;
 	if (c->log_file && c->log_file[0] != '/')
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "config \"logFile\" must be an absolute path");
+	if (cni_json_str(c->root, "config", "vifCacheDir", false, &c->vif_cache_dir, ce) < 0 ||
+	    cni_conf_check_dir(c->vif_cache_dir, "config", "vifCacheDir", ce) < 0)
+		return -1;
+	return 0;
+}
+
+int cni_conf_check_dir(const char *dir, const char *ctx, const char *key,
+		       struct cni_error *ce)
+{
+	if (!dir)
+		return 0;
+	char q[NP_QUOTE_MAX];
+	bool dots = false;
+	for (const char *p = dir; *p && !dots; p++)
+		if (p[0] == '.' && (p == dir || p[-1] == '/') &&
+		    (p[1] == '/' || !p[1] || (p[1] == '.' && (p[2] == '/' || !p[2]))))
+			dots = true;
+	/* a relative directory would depend on the runtime's working directory */
+	if (dir[0] != '/' || dots)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+				"%s \"%s\" is \"%s\": it must be an absolute path without \".\" or \"..\" components",
+				ctx, key, np_quote(dir, q, sizeof(q)));
 	return 0;
 }
 

@@ -51,6 +51,7 @@ struct cni_conf {
 	struct cni_pod pod;
 	struct cni_vm vm;
 	const char *log_file;        /* "logFile": append logs here, not stderr */
+	const char *vif_cache_dir;   /* "vifCacheDir", checked; NULL: the default */
 	bool ignore_unknown_args;
 };
 
@@ -65,6 +66,14 @@ int cni_json_str(const cJSON *obj, const char *ctx, const char *key,
 		 bool required, const char **out, struct cni_error *ce);
 int cni_json_bool(const cJSON *obj, const char *ctx, const char *key,
 		  bool *out, struct cni_error *ce);
+int cni_json_array(const cJSON *obj, const char *ctx, const char *key,
+		   const cJSON **out, struct cni_error *ce);
+int cni_json_object(const cJSON *obj, const char *ctx, const char *key,
+		    const cJSON **out, struct cni_error *ce);
+/* Code 7 naming ctx.key unless dir (NULL: not given) is absolute and free
+ * of "." and ".." components. */
+int cni_conf_check_dir(const char *dir, const char *ctx, const char *key,
+		       struct cni_error *ce);
 int cni_json_uint(const cJSON *obj, const char *ctx, const char *key,
 		  unsigned long min, unsigned long max, unsigned long *out,
 		  struct cni_error *ce);

@@ -133,7 +133,8 @@ int ipam_local_parse(const cJSON *ipam, struct ipam_local_conf *lc,
 		     struct cni_error *ce)
 {
 	memset(lc, 0, sizeof(*lc));
-	if (cni_json_str(ipam, "ipam", "dataDir", false, &lc->data_dir, ce) < 0)
+	if (cni_json_str(ipam, "ipam", "dataDir", false, &lc->data_dir, ce) < 0 ||
+	    cni_conf_check_dir(lc->data_dir && *lc->data_dir ? lc->data_dir : NULL, "ipam", "dataDir", ce) < 0)
 		return -1;
 	if (!lc->data_dir || !*lc->data_dir)
 		lc->data_dir = IPAM_DEFAULT_DATA_DIR;
@@ -165,7 +166,9 @@ int ipam_local_parse(const cJSON *ipam, struct ipam_local_conf *lc,
 				for (int l = (k == i ? j + 1 : 0); l < lc->sets[k].n; l++)
 					if (overlap(&lc->sets[i].ranges[j], &lc->sets[k].ranges[l]))
 						return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "ipam: ranges overlap");
-	const cJSON *routes = cJSON_GetObjectItemCaseSensitive(ipam, "routes");
+	const cJSON *routes;
+	if (cni_json_array(ipam, "ipam", "routes", &routes, ce) < 0)
+		return -1;
 	cJSON_ArrayForEach(v, routes) {
 		if (lc->n_routes == CNI_MAX_ROUTES)
 			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "ipam: too many routes");

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "ipam.h"
 #include "ipam_local.h"
 #include "kind.h"
@@ -168,7 +169,7 @@ static void log_line(const struct cni_conf *conf, const struct cni_env *env,
 	FILE *f = stderr;
 	int fd = -1;
 	if (conf && conf->log_file) {
-		fd = open(conf->log_file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = np_open_state(AT_FDCWD, conf->log_file, O_WRONLY | O_APPEND | O_CREAT, 0600, NULL, NULL);
 		if (fd >= 0)
 			f = fdopen(fd, "a");
 		if (!f) {
@@ -181,10 +182,17 @@ static void log_line(const struct cni_conf *conf, const struct cni_env *env,
 	char ts[32];
 	time_t now = time(NULL);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	fprintf(f, "%s mignet-cni %s %s/%s: %s\n", ts, cmd,
-		env && env->container_id ? env->container_id : "-",
-		env && env->ifname ? env->ifname : "-",
-		ce && ce->code ? ce->msg : "ok");
+	/* the values may be the very ones that were refused: quote them, so a
+	 * newline in CNI_CONTAINERID cannot write a line of its own */
+	char qcmd[NP_QUOTE_MAX], qid[NP_QUOTE_MAX], qif[NP_QUOTE_MAX], msg[NP_ERR_MAX];
+	snprintf(msg, sizeof(msg), "%s", ce && ce->code ? ce->msg : "ok");
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	fprintf(f, "%s mignet-cni %s %s/%s: %s\n", ts, np_quote(cmd, qcmd, sizeof(qcmd)),
+		env && env->container_id ? np_quote(env->container_id, qid, sizeof(qid)) : "-",
+		env && env->ifname ? np_quote(env->ifname, qif, sizeof(qif)) : "-",
+		msg);
 	if (f != stderr)
 		fclose(f);
 }
@@ -254,7 +262,8 @@ int main(int argc, char **argv)
 		cni_fail(&ce, CNI_ERR_IO, "cannot read the network config from stdin (or it is above %d bytes)",
 			 CNI_STDIN_MAX);
 	else if (cni_env_load(&env, env_get, &ce) == 0 &&
-		 cni_conf_parse(in, len, &env, &conf, &ce) == 0)
+		 cni_conf_parse(in, len, &env, &conf, &ce) == 0 &&
+		 cni_env_check_netns(&env, &ce) == 0)
 		rc = run(&env, &conf, in, &ce);
 	if (rc < 0)
 		cni_print_error(conf.version, &ce);

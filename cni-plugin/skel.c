@@ -4,8 +4,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "names.h"
+#include "netns.h"
 
 const char *const cni_supported_versions[] = { "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0" };
 const size_t cni_n_supported_versions =
@@ -90,6 +93,28 @@ int cni_env_load(struct cni_env *env, const char *(*getenv_fn)(const char *),
 	if (env->netns && env->netns[0] != '/') {
 		char q[NP_QUOTE_MAX];
 		return cni_fail(ce, CNI_ERR_INVALID_ENV, "CNI_NETNS \"%s\" is not an absolute path",
+				np_quote(env->netns, q, sizeof(q)));
+	}
+	return 0;
+}
+
+int cni_env_check_netns(const struct cni_env *env, struct cni_error *ce)
+{
+	if (!env->netns)
+		return 0;
+	struct np_err e = { 0 };
+	int fd = np_netns_open(env->netns, &e);
+	if (fd < 0) /* a gone namespace is the kinds' business (DEL succeeds) */
+		return 0;
+	struct stat them, us;
+	int rc = fstat(fd, &them);
+	close(fd);
+	if (rc < 0 || stat("/proc/thread-self/ns/net", &us) < 0)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "cannot compare CNI_NETNS with the plugin's own namespace");
+	if (them.st_dev == us.st_dev && them.st_ino == us.st_ino) {
+		char q[NP_QUOTE_MAX];
+		return cni_fail(ce, CNI_ERR_INVALID_NETNS,
+				"CNI_NETNS \"%s\" is the plugin's own network namespace, not a container's: refusing to touch the node's interfaces",
 				np_quote(env->netns, q, sizeof(q)));
 	}
 	return 0;

@@ -17,6 +17,7 @@ enum cni_code {
 	CNI_ERR_IO = 5,
 	CNI_ERR_DECODE = 6,
 	CNI_ERR_INVALID_CONFIG = 7,
+	CNI_ERR_INVALID_NETNS = 8,  /* Go's skel: CNI_NETNS is the plugin's own */
 	CNI_ERR_TRY_LATER = 11,
 	CNI_ERR_NOT_AVAILABLE = 50,
 	CNI_ERR_LIMITED_CONNECTIVITY = 51,
@@ -53,6 +54,11 @@ struct cni_env {
  * feed their own environment. */
 int cni_env_load(struct cni_env *env, const char *(*getenv_fn)(const char *),
 		 struct cni_error *ce);
+
+/* Refuses (code 8, as the Go skel) a CNI_NETNS that is the namespace the
+ * plugin itself runs in: ADD would put the pod's link on the node and DEL
+ * would delete the node's own interface of that name. */
+int cni_env_check_netns(const struct cni_env *env, struct cni_error *ce);
 
 extern const char *const cni_supported_versions[];
 extern const size_t cni_n_supported_versions;

@@ -11,8 +11,7 @@
 
 static const char *cache_root(const struct cni_conf *c)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->root, "vifCacheDir");
-	return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : VC_DEFAULT_ROOT;
+	return c->vif_cache_dir && c->vif_cache_dir[0] ? c->vif_cache_dir : VC_DEFAULT_ROOT;
 }
 
 static bool is_vm(const struct cni_conf *c)
