@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <linux/ip.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "addr.h"
 #include "ipam.h"
+#include "ipam_exec.h"
 #include "route.h"
 #include "sysctl.h"
 
@@ -44,14 +46,37 @@ void attach_socks_close(struct attach_socks *s)
 	s->host = s->ctr = NULL;
 }
 
-int attach_del(const struct cni_ctx *ctx, struct cni_error *ce)
+void attach_owner_alias(const char *container_id, char *out, size_t len)
 {
-	const struct cni_env *env = ctx->env;
-	if (ctx->conf->ipam_type && cni_ipam_del(ctx->conf, env, ctx->stdin_json, ce) < 0)
-		return -1;
+	if (strlen(container_id) + sizeof(ATTACH_ALIAS_PREFIX) <= NP_IFALIAS_MAX) {
+		snprintf(out, len, ATTACH_ALIAS_PREFIX "%s", container_id);
+		return;
+	}
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: IDs this long do not fit */
+	for (const char *p = container_id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	snprintf(out, len, ATTACH_ALIAS_PREFIX "h-%016llx", (unsigned long long)h);
+}
+
+int attach_claim(struct np_nl *ctr, const struct cni_env *env, int ifindex,
+		 struct cni_error *ce)
+{
+	char alias[NP_IFALIAS_MAX];
+	struct np_err e = { 0 };
+	attach_owner_alias(env->container_id, alias, sizeof(alias));
+	if (np_link_set_alias(ctr, env->ifname, ifindex, alias, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	return 0;
+}
+
+/* Deletes CNI_IFNAME only when its alias says this container's ADD made
+ * it: after an ADD that failed on a name another container holds, the
+ * runtime's DEL must not take that container's interface. */
+static int del_own_link(const struct cni_env *env, struct cni_error *ce)
+{
 	if (!env->netns)
 		return 0;
-	struct np_nl *nl = malloc(sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	struct np_err e = { 0 };
 	if (!nl)
 		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
@@ -60,14 +85,54 @@ int attach_del(const struct cni_ctx *ctx, struct cni_error *ce)
 		free(nl);
 		return 0; /* the netns is gone, and its links with it */
 	}
+	struct np_link_info li;
+	char want[NP_IFALIAS_MAX], q[NP_QUOTE_MAX];
 	if (rc == 0) {
-		rc = np_link_delete(nl, env->ifname, &e); /* a veth's host end goes with it */
+		rc = np_link_get(nl, env->ifname, &li, &e);
+		attach_owner_alias(env->container_id, want, sizeof(want));
+		if (rc == 0 && strcmp(li.alias, want)) {
+			fprintf(stderr, "mignet-cni DEL: %s in %s is not this container's (alias \"%s\"): left in place\n",
+				env->ifname, env->netns, np_quote(li.alias, q, sizeof(q)));
+		} else if (rc == 0) {
+			rc = np_link_delete_index(nl, env->ifname, li.ifindex, &e); /* a veth's host end goes with it */
+		}
 		if (rc == -ENODEV)
 			rc = 0;
 		np_nl_close(nl);
 	}
 	free(nl);
 	return rc < 0 ? cni_fail_np(ce, CNI_ERR_INTERNAL, &e) : 0;
+}
+
+/* A delegate that is not installed cannot release anything, and failing
+ * would leave the pod undeletable for ever: the lease is reported and
+ * left to that IPAM's own reconciliation (README, "DEL"). */
+static int release_ipam(const struct cni_ctx *ctx, struct cni_error *ce)
+{
+	const struct cni_conf *c = ctx->conf;
+	if (!c->ipam_type)
+		return 0;
+	if (strcmp(c->ipam_type, MIGNET_IPAM_TYPE) && !cni_plugin_installed(c->ipam_type, ctx->env->path)) {
+		char q[NP_QUOTE_MAX];
+		fprintf(stderr,
+			"mignet-cni DEL: IPAM plugin \"%s\" is not in CNI_PATH: the address of %s/%s in network %s was not released; install it and run its GC, or release it by hand\n",
+			np_quote(c->ipam_type, q, sizeof(q)), ctx->env->container_id, ctx->env->ifname, c->name);
+		return 0;
+	}
+	return cni_ipam_del(c, ctx->env, ctx->stdin_json, ce);
+}
+
+int attach_del(const struct cni_ctx *ctx, struct cni_error *ce)
+{
+	struct cni_error link_err = { 0 }, ipam_err = { 0 };
+	/* mignet's own state first: a failing delegate must not keep the link */
+	int rc = del_own_link(ctx->env, &link_err);
+	int irc = release_ipam(ctx, &ipam_err);
+	if (rc < 0 || irc < 0) {
+		*ce = rc < 0 ? link_err : ipam_err;
+		return -1;
+	}
+	return 0;
 }
 
 int attach_open_netns(struct np_nl *nl, const char *netns, struct cni_error *ce)

@@ -20,10 +20,18 @@ struct attach_socks {
 int attach_socks_open(struct attach_socks *s, const char *netns, struct cni_error *ce);
 void attach_socks_close(struct attach_socks *s);
 
-/* DEL of a link-based attachment: IPAM first (the lease must go even when
- * the netns or the master is gone), then CNI_IFNAME in the netns; a missing
- * netns or link is success. */
+/* DEL of a link-based attachment: CNI_IFNAME in the netns if this
+ * container made it (its alias), then the IPAM release, which runs even
+ * when the link part failed; a missing netns or link is success. */
 int attach_del(const struct cni_ctx *ctx, struct cni_error *ce);
+
+/* Every link an ADD creates in the pod carries "mignet:<containerID>" (or
+ * a hash of an ID too long for an alias) as its IFLA_IFALIAS. */
+#define ATTACH_ALIAS_PREFIX "mignet:"
+void attach_owner_alias(const char *container_id, char *out, size_t len);
+/* Marks the new container link ifindex as this container's. */
+int attach_claim(struct np_nl *ctr, const struct cni_env *env, int ifindex,
+		 struct cni_error *ce);
 
 /* "<prefix><8 hex>" from getrandom, for links that must not collide. */
 void attach_random_name(const char *prefix, char *out, size_t len);

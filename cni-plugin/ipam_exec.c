@@ -36,6 +36,13 @@ static int find_plugin(const char *type, const char *cni_path, char *out,
 	return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "failed to find plugin \"%s\" in path [%s]", type, cni_path);
 }
 
+bool cni_plugin_installed(const char *type, const char *cni_path)
+{
+	char path[4096];
+	struct cni_error ignore = { 0 };
+	return find_plugin(type, cni_path, path, sizeof(path), &ignore) == 0;
+}
+
 /* The parent's environment with CNI_COMMAND replaced. */
 static char **child_env(const char *command)
 {

@@ -287,6 +287,8 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 	cni_result_add_iface(res, r.host_if, port.mac, NULL);
 	if (attach_read_link(r.s.ctr, env->ifname, &li, ce) < 0)
 		goto out;
+	if (attach_claim(r.s.ctr, env, li.ifindex, ce) < 0)
+		goto out;
 	int idx = attach_result_ctr_iface(res, env, &li, ce);
 	if (idx < 0)
 		goto out;

@@ -137,6 +137,8 @@ static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_e
 	struct np_link_info li;
 	if (attach_read_link(r.s.ctr, env->ifname, &li, ce) < 0)
 		goto out;
+	if (attach_claim(r.s.ctr, env, li.ifindex, ce) < 0)
+		goto out;
 	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
 		goto out;
 	int idx = attach_result_ctr_iface(res, env, &li, ce);

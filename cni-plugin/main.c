@@ -128,11 +128,16 @@ static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 			cJSON_Delete(o);
 		}
 		break;
-	case CNI_DEL:
+	case CNI_DEL: {
+		/* each part runs whatever the other did: DEL finishes what it can */
+		struct cni_error rec_err = { 0 };
 		rc = kind->del(&ctx, ce);
-		if (rc == 0)
-			rc = vifhook_forget(conf, env, ce);
+		if (vifhook_forget(conf, env, &rec_err) < 0 && rc == 0) {
+			*ce = rec_err;
+			rc = -1;
+		}
 		break;
+	}
 	case CNI_CHECK:
 		if (!conf->prev_result) {
 			rc = cni_fail(ce, CNI_ERR_INVALID_CONFIG, "CHECK needs \"prevResult\" in the config");

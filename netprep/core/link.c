@@ -271,9 +271,15 @@ int np_link_create_bridge(struct np_nl *nl, const struct np_link_attrs *a,
 
 int np_link_delete(struct np_nl *nl, const char *name, struct np_err *e)
 {
+	return np_link_delete_index(nl, name, 0, e);
+}
+
+int np_link_delete_index(struct np_nl *nl, const char *name, int ifindex, struct np_err *e)
+{
 	struct nlmsghdr *nlh = np_nl_request(nl, RTM_DELLINK, 0);
-	put_ifinfo(nlh, AF_UNSPEC, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	if (ifindex <= 0)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	int rc = np_nl_talk(nl, nlh, NULL, NULL);
 	if (rc < 0)
 		np_errf(e, rc, "%s: delete link \"%s\"%s", nl->where, name, np_nl_reason(nl));
@@ -360,6 +366,24 @@ int np_link_set_mac(struct np_nl *nl, const char *name,
 		np_errf(e, rc, "%s: set MAC of \"%s\" to %s%s", nl->where, name,
 			np_mac_str(mac, s, sizeof(s)), np_nl_reason(nl));
 	}
+	return rc;
+}
+
+static void fill_alias(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *arg)
+{
+	(void)ifi;
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, arg);
+}
+
+int np_link_set_alias(struct np_nl *nl, const char *name, int ifindex,
+		      const char *alias, struct np_err *e)
+{
+	if (strlen(alias) >= NP_IFALIAS_MAX)
+		return np_errmsg(e, -EINVAL, "alias for \"%s\" is longer than %d bytes", name,
+				 NP_IFALIAS_MAX - 1);
+	int rc = modify_link(nl, name, ifindex, fill_alias, alias);
+	if (rc < 0)
+		np_errf(e, rc, "%s: set alias of \"%s\"%s", nl->where, name, np_nl_reason(nl));
 	return rc;
 }
 
@@ -721,6 +745,9 @@ int np_link_parse(const struct nlmsghdr *nlh, struct np_link_info *out)
 				out->mac_len = mnl_attr_get_payload_len(a);
 				memcpy(out->mac, mnl_attr_get_payload(a), out->mac_len);
 			}
+			break;
+		case IFLA_IFALIAS:
+			copy_str(out->alias, sizeof(out->alias), a);
 			break;
 		case IFLA_MTU: out->mtu = attr_u32(a); break;
 		case IFLA_MASTER: out->master = (int)attr_u32(a); break;

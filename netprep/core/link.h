@@ -47,6 +47,9 @@ struct np_brport_opts {
 };
 #define NP_BRPORT_UNCHANGED { -1, -1, -1, -1 }
 
+/* The kernel's IFALIASZ; an alias is how mignet marks the links it made. */
+#define NP_IFALIAS_MAX 256
+
 struct np_link_info {
 	int ifindex;
 	char name[IFNAMSIZ];
@@ -61,6 +64,7 @@ struct np_link_info {
 	int link_netnsid;             /* -1: same namespace as the link */
 	int macvlan_mode;             /* enum np_macvlan_mode or -1 */
 	int vlan_id;                  /* 802.1q id, or -1 */
+	char alias[NP_IFALIAS_MAX];   /* IFLA_IFALIAS, "" when unset */
 };
 
 int np_link_create_veth(struct np_nl *nl, const struct np_link_attrs *self,
@@ -81,6 +85,9 @@ int np_link_create_vlan(struct np_nl *nl, const struct np_link_attrs *a,
 /* -ENODEV when the link does not exist; callers that want idempotent
  * deletes treat that as success. */
 int np_link_delete(struct np_nl *nl, const char *name, struct np_err *e);
+/* Deletes the link with that index (name is for messages), so a link
+ * checked by index is the one that goes, whatever it is called by now. */
+int np_link_delete_index(struct np_nl *nl, const char *name, int ifindex, struct np_err *e);
 int np_link_rename(struct np_nl *nl, const char *name, const char *newname,
 		   struct np_err *e);
 /* Moves name into the namespace at netns_path, renaming it on the way when
@@ -89,6 +96,9 @@ int np_link_move(struct np_nl *nl, const char *name, const char *netns_path,
 		 const char *newname, struct np_err *e);
 int np_link_set_mac(struct np_nl *nl, const char *name,
 		    const uint8_t mac[NP_MAC_LEN], struct np_err *e);
+/* Sets the link's alias (ifindex > 0 picks the link, else name). */
+int np_link_set_alias(struct np_nl *nl, const char *name, int ifindex,
+		      const char *alias, struct np_err *e);
 int np_link_set_mtu(struct np_nl *nl, const char *name, unsigned int mtu,
 		    struct np_err *e);
 int np_link_set_up(struct np_nl *nl, const char *name, bool up, struct np_err *e);
