@@ -139,8 +139,12 @@ int attach_open_netns(struct np_nl *nl, const char *netns, struct cni_error *ce)
 {
 	struct np_err e = { 0 };
 	int rc = np_nl_open(nl, netns, &e);
+	char q[NP_QUOTE_MAX];
 	if (rc == -ENOENT)
-		return cni_fail(ce, CNI_ERR_UNKNOWN_CONTAINER, "container netns %s does not exist", netns);
+		return cni_fail(ce, CNI_ERR_UNKNOWN_CONTAINER, "container netns %s does not exist",
+				np_quote(netns, q, sizeof(q)));
+	if (rc == -EINVAL)
+		return cni_fail(ce, CNI_ERR_INVALID_ENV, "CNI_NETNS: %s", e.msg);
 	if (rc < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	return 0;

@@ -12,14 +12,16 @@ int np_netns_open(const char *path, struct np_err *e)
 {
 	if (!path || !*path)
 		return np_errmsg(e, -EINVAL, "network namespace path is empty");
+	char q[NP_QUOTE_MAX];
 	/* O_NONBLOCK: a FIFO passed as the namespace must not hang us */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
-		return np_errf(e, -errno, "netns %s: cannot open", path);
+		return np_errf(e, -errno, "netns %s: cannot open", np_quote(path, q, sizeof(q)));
 	int type = ioctl(fd, NS_GET_NSTYPE);
 	if (type != CLONE_NEWNET) {
 		close(fd);
-		return np_errmsg(e, -EINVAL, "netns %s: not a network namespace (expected a path like /run/netns/NAME or /proc/PID/ns/net)", path);
+		return np_errmsg(e, -EINVAL, "netns %s: not a network namespace (expected a path like /run/netns/NAME or /proc/PID/ns/net)",
+				 np_quote(path, q, sizeof(q)));
 	}
 	return fd;
 }
