@@ -46,16 +46,28 @@ void attach_socks_close(struct attach_socks *s)
 	s->host = s->ctr = NULL;
 }
 
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+uint32_t attach_owner_group(const char *container_id)
+{
+	uint64_t h = fnv1a(container_id);
+	return (uint32_t)(h ^ (h >> 32)) | 0x80000000u;
+}
+
 void attach_owner_alias(const char *container_id, char *out, size_t len)
 {
 	if (strlen(container_id) + sizeof(ATTACH_ALIAS_PREFIX) <= NP_IFALIAS_MAX) {
 		snprintf(out, len, ATTACH_ALIAS_PREFIX "%s", container_id);
 		return;
 	}
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: IDs this long do not fit */
-	for (const char *p = container_id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	snprintf(out, len, ATTACH_ALIAS_PREFIX "h-%016llx", (unsigned long long)h);
+	/* IDs this long do not fit an alias */
+	snprintf(out, len, ATTACH_ALIAS_PREFIX "h-%016llx", (unsigned long long)fnv1a(container_id));
 }
 
 int attach_claim(struct np_nl *ctr, const struct cni_env *env, int ifindex,
@@ -69,8 +81,8 @@ int attach_claim(struct np_nl *ctr, const struct cni_env *env, int ifindex,
 	return 0;
 }
 
-/* Deletes CNI_IFNAME only when its alias says this container's ADD made
- * it: after an ADD that failed on a name another container holds, the
+/* Deletes CNI_IFNAME only when its alias (or, without one, its group)
+ * says this container's ADD made it: after an ADD that failed on a name another container holds, the
  * runtime's DEL must not take that container's interface. */
 static int del_own_link(const struct cni_env *env, struct cni_error *ce)
 {
@@ -90,7 +102,10 @@ static int del_own_link(const struct cni_env *env, struct cni_error *ce)
 	if (rc == 0) {
 		rc = np_link_get(nl, env->ifname, &li, &e);
 		attach_owner_alias(env->container_id, want, sizeof(want));
-		if (rc == 0 && strcmp(li.alias, want)) {
+		/* no alias: killed between creation and attach_claim */
+		bool ours = !strcmp(li.alias, want) ||
+			    (!li.alias[0] && li.group == attach_owner_group(env->container_id));
+		if (rc == 0 && !ours) {
 			fprintf(stderr, "mignet-cni DEL: %s in %s is not this container's (alias \"%s\"): left in place\n",
 				env->ifname, env->netns, np_quote(li.alias, q, sizeof(q)));
 		} else if (rc == 0) {

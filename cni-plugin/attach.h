@@ -4,6 +4,7 @@
 #define MIGNET_ATTACH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "kind.h"
 #include "link.h"
@@ -29,6 +30,11 @@ int attach_del(const struct cni_ctx *ctx, struct cni_error *ce);
  * a hash of an ID too long for an alias) as its IFLA_IFALIAS. */
 #define ATTACH_ALIAS_PREFIX "mignet:"
 void attach_owner_alias(const char *container_id, char *out, size_t len);
+/* The link group (IFLA_GROUP) a container's links are created in: a
+ * 32-bit hash of its ID, set in the create request itself, so a plugin
+ * killed before attach_claim still leaves a link DEL can recognise. Never
+ * 0 (the default group). */
+uint32_t attach_owner_group(const char *container_id);
 /* Marks the new container link ifindex as this container's. */
 int attach_claim(struct np_nl *ctr, const struct cni_env *env, int ifindex,
 		 struct cni_error *ce);

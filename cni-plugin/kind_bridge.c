@@ -201,7 +201,8 @@ static int create_veth(struct bridge_run *r, const struct bridge_conf *b,
 		struct np_link_attrs host = { .name = r->host_if, .mtu = (unsigned)b->mtu,
 					      .master_index = br->ifindex, .up = true };
 		struct np_link_attrs ctr = { .name = ctx->env->ifname, .mac = c->has_mac ? c->mac : NULL,
-					     .mtu = (unsigned)b->mtu, .netns = ctx->env->netns };
+					     .mtu = (unsigned)b->mtu, .netns = ctx->env->netns,
+					     .group = attach_owner_group(ctx->env->container_id) };
 		np_err_clear(&e);
 		int rc = np_link_create_veth(r->s.host, &host, &ctr, &e);
 		if (rc == 0) {

@@ -87,6 +87,7 @@ static int create_link(struct macvlan_run *r, const struct macvlan_conf *m, int 
 		.mac = c->has_mac ? c->mac : NULL,
 		.mtu = (unsigned)m->mtu,
 		.netns = m->link_in_container ? NULL : env->netns,
+		.group = attach_owner_group(env->container_id),
 	};
 	struct np_macvlan_opts o = { .master = r->master, .master_index = master_index,
 				     .mode = m->mode, .bcqueuelen = (uint32_t)m->bcqueuelen };

@@ -74,6 +74,8 @@ static int put_link_attrs(struct nlmsghdr *nlh, struct ifinfomsg *ifi,
 	}
 	if (a->master_index > 0)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)a->master_index);
+	if (a->group)
+		mnl_attr_put_u32(nlh, IFLA_GROUP, a->group);
 	if (a->up) {
 		ifi->ifi_flags |= IFF_UP;
 		ifi->ifi_change |= IFF_UP;
@@ -750,6 +752,7 @@ int np_link_parse(const struct nlmsghdr *nlh, struct np_link_info *out)
 			copy_str(out->alias, sizeof(out->alias), a);
 			break;
 		case IFLA_MTU: out->mtu = attr_u32(a); break;
+		case IFLA_GROUP: out->group = attr_u32(a); break;
 		case IFLA_MASTER: out->master = (int)attr_u32(a); break;
 		case IFLA_LINK: out->link = (int)attr_u32(a); break;
 		case IFLA_LINK_NETNSID:

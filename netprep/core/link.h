@@ -17,6 +17,7 @@ struct np_link_attrs {
 	unsigned int mtu;       /* 0: kernel default */
 	const char *netns;      /* NULL: the socket's namespace; else a path */
 	int master_index;       /* >0: enslaved to this link at creation */
+	uint32_t group;         /* IFLA_GROUP at creation; 0: the default group */
 	bool up;
 };
 
@@ -65,6 +66,7 @@ struct np_link_info {
 	int macvlan_mode;             /* enum np_macvlan_mode or -1 */
 	int vlan_id;                  /* 802.1q id, or -1 */
 	char alias[NP_IFALIAS_MAX];   /* IFLA_IFALIAS, "" when unset */
+	uint32_t group;               /* IFLA_GROUP */
 };
 
 int np_link_create_veth(struct np_nl *nl, const struct np_link_attrs *self,
