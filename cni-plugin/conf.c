@@ -394,10 +394,13 @@ int cni_conf_parse(const char *json, size_t len, const struct cni_env *env,
 	if (resolve_mac(c, &raw, args_cni, ce) < 0 || resolve_ips(c, &raw, args_cni, ce) < 0 ||
 	    resolve_vm(c, args_cni, ce) < 0)
 		return -1;
-	if (cni_json_str(c->root, "config", "logFile", false, &c->log_file, ce) < 0)
+	const char *log_file;
+	/* set only once checked: a refused logFile must not get the log line */
+	if (cni_json_str(c->root, "config", "logFile", false, &log_file, ce) < 0)
 		return -1;
-	if (c->log_file && c->log_file[0] != '/')
+	if (log_file && log_file[0] != '/')
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "config \"logFile\" must be an absolute path");
+	c->log_file = log_file;
 	if (cni_json_str(c->root, "config", "vifCacheDir", false, &c->vif_cache_dir, ce) < 0 ||
 	    cni_conf_check_dir(c->vif_cache_dir, "config", "vifCacheDir", ce) < 0)
 		return -1;
@@ -407,19 +410,11 @@ int cni_conf_parse(const char *json, size_t len, const struct cni_env *env,
 int cni_conf_check_dir(const char *dir, const char *ctx, const char *key,
 		       struct cni_error *ce)
 {
-	if (!dir)
-		return 0;
-	char q[NP_QUOTE_MAX];
-	bool dots = false;
-	for (const char *p = dir; *p && !dots; p++)
-		if (p[0] == '.' && (p == dir || p[-1] == '/') &&
-		    (p[1] == '/' || !p[1] || (p[1] == '.' && (p[2] == '/' || !p[2]))))
-			dots = true;
-	/* a relative directory would depend on the runtime's working directory */
-	if (dir[0] != '/' || dots)
-		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
-				"%s \"%s\" is \"%s\": it must be an absolute path without \".\" or \"..\" components",
-				ctx, key, np_quote(dir, q, sizeof(q)));
+	char what[64];
+	struct np_err e = { 0 };
+	snprintf(what, sizeof(what), "%s \"%s\"", ctx, key);
+	if (dir && np_path_plain_absolute(dir, what, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s", e.msg);
 	return 0;
 }
 

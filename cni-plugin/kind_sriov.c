@@ -64,6 +64,11 @@ static int sriov_parse(struct cni_ctx *ctx, struct cni_error *ce)
 		return -1;
 	/* runtimeConfig.deviceID (from the device plugin via Multus) wins */
 	s->device_id = ctx->conf->device_id ? ctx->conf->device_id : dev;
+	struct np_err pe = { 0 };
+	/* it becomes a sysfs path: checked before anything reads it */
+	if (s->device_id && np_pci_addr_valid(s->device_id, &pe) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "sriov \"deviceID\"%s: %s",
+				ctx->conf->device_id ? " (runtimeConfig)" : "", pe.msg);
 	if (!s->sysfs_root)
 		s->sysfs_root = "/sys";
 	if (!s->data_dir)

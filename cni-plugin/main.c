@@ -89,6 +89,19 @@ static const struct cni_kind *pick_kind(const struct cni_conf *c)
 	return NULL;
 }
 
+/* The built-in IPAM's keys, checked before ADD or CHECK touches anything
+ * (IPAM itself runs only after the link exists). */
+static int check_ipam_conf(const struct cni_conf *conf, const struct cni_kind *kind,
+			   struct cni_error *ce)
+{
+	if (!conf->ipam_type || strcmp(conf->ipam_type, MIGNET_IPAM_TYPE) || kind == &kind_ipam)
+		return 0;
+	struct ipam_local_conf *lc = calloc(1, sizeof(*lc));
+	int rc = lc ? ipam_local_parse(conf->ipam, lc, ce) : cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
+	free(lc);
+	return rc < 0 ? -1 : 0;
+}
+
 static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 	       struct cni_error *ce)
 {
@@ -107,6 +120,8 @@ static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 	 * against the host (e.g. master gone): kinds parse without touching
 	 * the system. */
 	if (kind->parse(&ctx, ce) < 0)
+		goto out;
+	if ((env->cmd == CNI_ADD || env->cmd == CNI_CHECK) && check_ipam_conf(conf, kind, ce) < 0)
 		goto out;
 	struct cni_result res, prev;
 	cni_result_init(&res);
@@ -225,11 +240,8 @@ static int check_config(void)
 		else if ((ctx.kind_conf = calloc(1, kind->conf_size)) && kind->parse(&ctx, &ce) == 0)
 			rc = 0;
 		free(ctx.kind_conf);
-		struct ipam_local_conf *lc = NULL;
-		if (rc == 0 && conf.ipam_type && !strcmp(conf.ipam_type, MIGNET_IPAM_TYPE) && kind != &kind_ipam &&
-		    ((lc = calloc(1, sizeof(*lc))) == NULL || ipam_local_parse(conf.ipam, lc, &ce) < 0))
+		if (rc == 0 && check_ipam_conf(&conf, kind, &ce) < 0)
 			rc = -1;
-		free(lc);
 	}
 	if (rc == 0)
 		printf("ok: %s (%s, cniVersion %s)\n", conf.name, conf.type, conf.version);

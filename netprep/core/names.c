@@ -150,6 +150,23 @@ int np_valid_k8s_subdomain(const char *s, const char *what, struct np_err *e)
 	return k8s_name(s, what, NP_K8S_SUBDOMAIN_MAX, true, "DNS-1123 subdomain", e);
 }
 
+int np_path_plain_absolute(const char *path, const char *what, struct np_err *e)
+{
+	char shown[NP_QUOTE_MAX];
+	if (!path || path[0] != '/')
+		return np_errmsg(e, -EINVAL, "%s \"%s\" must be an absolute path", what,
+				 np_quote(path ? path : "", shown, sizeof(shown)));
+	for (const char *p = path; *p; p++) {
+		if (p[0] != '.' || p[-1] != '/')
+			continue;
+		size_t n = p[1] == '.' ? 2 : 1;
+		if (p[n] == '/' || !p[n])
+			return np_errmsg(e, -EINVAL, "%s \"%s\" must not contain \".\" or \"..\" components",
+					 what, np_quote(path, shown, sizeof(shown)));
+	}
+	return 0;
+}
+
 #define OWNER_NAME_MAX 200
 
 void np_owner_filename(const char *container_id, const char *ifname,

@@ -34,6 +34,11 @@ int np_valid_k8s_subdomain(const char *s, const char *what, struct np_err *e);
 int np_valid_path_component(const char *s, size_t max, const char *what,
 			    struct np_err *e);
 
+/* An absolute path without "." or ".." components, as a configured
+ * directory must be: it means the same from any working directory and
+ * cannot climb out of where it claims to be. */
+int np_path_plain_absolute(const char *path, const char *what, struct np_err *e);
+
 /* A file name for an attachment owner: "<containerID>@<ifname>", or a
  * hash of it ("h-<16 hex>") when that would be too long for NAME_MAX. The
  * file itself must still name its owner in full. */

@@ -13,6 +13,9 @@ int np_netns_open(const char *path, struct np_err *e)
 	if (!path || !*path)
 		return np_errmsg(e, -EINVAL, "network namespace path is empty");
 	char q[NP_QUOTE_MAX];
+	if (path[0] != '/')
+		return np_errmsg(e, -EINVAL, "netns %s: must be an absolute path (/run/netns/NAME or /proc/PID/ns/net)",
+				 np_quote(path, q, sizeof(q)));
 	/* O_NONBLOCK: a FIFO passed as the namespace must not hang us */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
