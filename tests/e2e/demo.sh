@@ -40,9 +40,14 @@ trap 'teardown; exit 130' INT TERM
 # the NetworkAttachmentDefinition's config on stdin with the runtime's
 # capability arguments, the result on stdout.
 cni_add() { # node pod cid ifname conf-file [cmd]
-	printf '   $ ip netns exec %s env CNI_COMMAND=%s CNI_CONTAINERID=%s CNI_NETNS=/run/netns/%s CNI_IFNAME=%s \\\n       CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=true;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a" %s < %s\n' \
-		"$1" "${6:-ADD}" "$3" "$2" "$4" "$(jq -r .type "$5")" "$(basename "$5")" >&2
-	ip netns exec "$1" env CNI_COMMAND="${6:-ADD}" CNI_CONTAINERID="$3" CNI_NETNS="/run/netns/$2" CNI_IFNAME="$4" \
+	# The plugin refuses to attach into the namespace it runs in (CNI code
+	# 8), so an attachment into the node's own namespace, which stands in
+	# for virt-handler's pod here, is made from the machine's namespace.
+	local wrap=(ip netns exec "$1") shown="ip netns exec $1 "
+	[ "$1" = "$2" ] && wrap=() shown=
+	printf '   $ %senv CNI_COMMAND=%s CNI_CONTAINERID=%s CNI_NETNS=/run/netns/%s CNI_IFNAME=%s \\\n       CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=true;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a" %s < %s\n' \
+		"$shown" "${6:-ADD}" "$3" "$2" "$4" "$(jq -r .type "$5")" "$(basename "$5")" >&2
+	"${wrap[@]}" env CNI_COMMAND="${6:-ADD}" CNI_CONTAINERID="$3" CNI_NETNS="/run/netns/$2" CNI_IFNAME="$4" \
 		CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=true;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a" \
 		"$cni" < "$5"
 }
@@ -79,11 +84,12 @@ mark "nodes up and prepared"
 say "Attach through the mignet plugin, exactly as Multus would"
 echo "   The migration network (examples/deploy/nad-migration.yaml, a macvlan on eth1)"
 echo "   goes into each node's own namespace, where its libvirtd stands in for"
-echo "   virt-handler; its address comes from mignet-ipam."
+echo "   virt-handler (so eth1 is in that namespace: linkInContainer); its address"
+echo "   comes from mignet-ipam."
 for n in a b; do
 	lo=$([ $n = a ] && echo 10 || echo 20)
 	cat > "$lab/migration-$n.json" <<CONF
-{"cniVersion":"1.0.0","name":"migration-net","type":"mignet-macvlan","master":"eth1","mode":"bridge",
+{"cniVersion":"1.0.0","name":"migration-net","type":"mignet-macvlan","master":"eth1","mode":"bridge","linkInContainer":true,
  "ipam":{"type":"mignet-ipam","dataDir":"$lab/$n/ipam","ranges":[[{"subnet":"10.1.1.0/24","rangeStart":"10.1.1.$lo","rangeEnd":"10.1.1.$((lo + 9))"}]]}}
 CONF
 	out=$(cni_add "$p-$n" "$p-$n" "handler-$n" migration0 "$lab/migration-$n.json")
@@ -101,7 +107,8 @@ for n in a b; do sed "s|VIFCACHE|$lab/$n/vifcache|; s|IPAMDIR|$lab/$n/ipam|" "$l
 # another (non-VM) pod on node A took the first address, so the VM's is
 # not the same on both nodes by chance
 jq 'del(.runtimeConfig)' "$lab/vlan13-a.json" > "$lab/vlan13-other.json"
-cni_add "$p-a" "$p-a" other-pod net9 "$lab/vlan13-other.json" >/dev/null
+ip netns add "$p-other-a"
+cni_add "$p-a" "$p-other-a" other-pod net9 "$lab/vlan13-other.json" >/dev/null
 out_a=$(cni_add "$p-a" "$p-launcher-a" launcher-a pod16477688c0e "$lab/vlan13-a.json")
 mac_a=$(jq -r '.interfaces[] | select(.sandbox) | .mac' <<<"$out_a"); ip_a=$(jq -r '.ips[0].address' <<<"$out_a")
 echo "   -> pod16477688c0e on node A: MAC $mac_a, IP $ip_a; left down for the VM (disableContainerInterface)"

@@ -722,7 +722,7 @@ static void test_log_file_and_vm_identity(void **state)
 	/* a hostile VM name in the annotations is refused */
 	conf = cni_conf("{\"cniVersion\":\"1.0.0\",\"name\":\"lg\",\"type\":\"mignet-macvlan\",\"master\":\"up0\","
 			"\"runtimeConfig\":{\"io.kubernetes.cri.pod-annotations\":{\"kubevirt.io/domain\":\"../../x\"}}}");
-	assert_error(cni_run(&c, conf, &out), out, 7, "pod annotation kubevirt.io/domain \"../../x\" is not a valid name");
+	assert_error(cni_run(&c, conf, &out), out, 7, "pod annotation kubevirt.io/domain \"../../x\" is not a valid Kubernetes name");
 	cJSON_Delete(out);
 	free(conf);
 	free(log);
