@@ -1,5 +1,8 @@
 /* netprep compare: every difference between two nodes' inventories that
- * would break a migration or a reattach, each with its fix. */
+ * would break a migration or a reattach, each with its fix. The
+ * inventories come from other nodes: inv_doc_parse checks them first, and
+ * every name printed from them (or from the NAD) goes through np_quote. */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -9,15 +12,27 @@
 
 #include "atomic_file.h"
 #include "cli.h"
+#include "inventory_doc.h"
 #include "nad.h"
 
 enum { CMP_OK = 0, CMP_WARNINGS = 3, CMP_BLOCKING = 4 };
 
+/* a valid node name (253 bytes) comes through np_quote whole */
+#define NODE_SHOWN 260
+/* room for two node names, two quoted names and the sentence */
+#define MSG_LEN 1024
+
 struct findings {
 	cJSON *list;
 	int blocking, warnings;
-	const char *src, *tgt;
+	char src[NODE_SHOWN], tgt[NODE_SHOWN];
 };
+
+/* A name from an inventory or a NAD as compare prints it. */
+static const char *q(const char *s, char buf[static NP_QUOTE_MAX])
+{
+	return np_quote(s, buf, NP_QUOTE_MAX);
+}
 
 static void add(struct findings *f, bool blocking, const char *what, const char *fix)
 {
@@ -52,30 +67,31 @@ static const char *str(const cJSON *o, const char *k)
 static void compare_bridges(const cJSON *s, const cJSON *t, struct findings *f)
 {
 	const cJSON *b, *tb;
-	char what[512], fix[512];
+	char what[MSG_LEN], fix[MSG_LEN], n[NP_QUOTE_MAX];
 	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(s, "bridges")) {
 		const char *name = str(b, "name");
 		if (!name)
 			continue;
+		q(name, n);
 		if (!(tb = find_named(cJSON_GetObjectItemCaseSensitive(t, "bridges"), name))) {
 			snprintf(what, sizeof(what), "bridge %s exists on %s but not on %s: VMs attached to it cannot reattach there",
-				 name, f->src, f->tgt);
-			snprintf(fix, sizeof(fix), "declare bridge %s (with its uplink) in %s's node.json and run netprep setup", name, f->tgt);
+				 n, f->src, f->tgt);
+			snprintf(fix, sizeof(fix), "declare bridge %s (with its uplink) in %s's node.json and run netprep setup", n, f->tgt);
 			add(f, true, what, fix);
 			continue;
 		}
 		int sm = cJSON_GetObjectItemCaseSensitive(b, "mtu")->valueint;
 		int tm = cJSON_GetObjectItemCaseSensitive(tb, "mtu")->valueint;
 		if (sm != tm) {
-			snprintf(what, sizeof(what), "bridge %s has MTU %d on %s but %d on %s", name, sm, f->src, tm, f->tgt);
-			snprintf(fix, sizeof(fix), "set \"mtu\": %d for bridge %s in %s's node.json and run netprep setup", sm, name, f->tgt);
+			snprintf(what, sizeof(what), "bridge %s has MTU %d on %s but %d on %s", n, sm, f->src, tm, f->tgt);
+			snprintf(fix, sizeof(fix), "set \"mtu\": %d for bridge %s in %s's node.json and run netprep setup", sm, n, f->tgt);
 			add(f, true, what, fix);
 		}
 	}
 	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(s, "vlans")) {
 		const char *name = str(b, "name");
 		if (name && !find_named(cJSON_GetObjectItemCaseSensitive(t, "vlans"), name)) {
-			snprintf(what, sizeof(what), "VLAN interface %s (id %d) exists on %s but not on %s", name,
+			snprintf(what, sizeof(what), "VLAN interface %s (id %d) exists on %s but not on %s", q(name, n),
 				 cJSON_GetObjectItemCaseSensitive(b, "id")->valueint, f->src, f->tgt);
 			snprintf(fix, sizeof(fix), "declare the bridge's \"uplink\" and \"vlan\" in %s's node.json and run netprep setup", f->tgt);
 			add(f, true, what, fix);
@@ -83,8 +99,9 @@ static void compare_bridges(const cJSON *s, const cJSON *t, struct findings *f)
 	}
 	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(s, "macvlanMasters")) {
 		if (cJSON_IsString(b) && !find_named(cJSON_GetObjectItemCaseSensitive(t, "links"), b->valuestring)) {
-			snprintf(what, sizeof(what), "macvlan master %s exists on %s but not on %s", b->valuestring, f->src, f->tgt);
-			snprintf(fix, sizeof(fix), "give %s the NIC %s (same name), or change the NAD's \"master\"", f->tgt, b->valuestring);
+			q(b->valuestring, n);
+			snprintf(what, sizeof(what), "macvlan master %s exists on %s but not on %s", n, f->src, f->tgt);
+			snprintf(fix, sizeof(fix), "give %s the NIC %s (same name), or change the NAD's \"master\"", f->tgt, n);
 			add(f, true, what, fix);
 		}
 	}
@@ -94,12 +111,12 @@ static void compare_migration(const cJSON *s, const cJSON *t, struct findings *f
 {
 	const cJSON *sm = cJSON_GetObjectItemCaseSensitive(s, "migration");
 	const cJSON *tm = cJSON_GetObjectItemCaseSensitive(t, "migration");
-	const char *iface = str(tm, "interface");
-	char what[512], fix[512];
+	char what[MSG_LEN], fix[MSG_LEN], iface[NP_QUOTE_MAX];
+	q(str(tm, "interface"), iface);
 	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(tm, "present"))) {
-		snprintf(what, sizeof(what), "migration interface %s is missing on %s", iface ? iface : "?", f->tgt);
+		snprintf(what, sizeof(what), "migration interface %s is missing on %s", iface, f->tgt);
 		snprintf(fix, sizeof(fix), "check the migration NetworkAttachmentDefinition exists in KubeVirt's namespace "
-			 "and that %s's virt-handler got %s", f->tgt, iface ? iface : "migration0");
+			 "and that %s's virt-handler got %s", f->tgt, iface);
 		add(f, true, what, fix);
 		return;
 	}
@@ -123,11 +140,12 @@ static void compare_migration(const cJSON *s, const cJSON *t, struct findings *f
 static void compare_rest(const cJSON *s, const cJSON *t, struct findings *f)
 {
 	const cJSON *v;
-	char what[512], fix[512];
+	char what[MSG_LEN], fix[MSG_LEN], n[NP_QUOTE_MAX], m[NP_QUOTE_MAX];
 	const cJSON *tcni = cJSON_GetObjectItemCaseSensitive(t, "cni");
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "cni"), "mignetPlugins")) {
 		if (cJSON_IsString(v) && !find_named(cJSON_GetObjectItemCaseSensitive(tcni, "mignetPlugins"), v->valuestring)) {
-			snprintf(what, sizeof(what), "CNI plugin %s is installed on %s but not on %s", v->valuestring, f->src, f->tgt);
+			snprintf(what, sizeof(what), "CNI plugin %s is installed on %s but not on %s", q(v->valuestring, n),
+				 f->src, f->tgt);
 			snprintf(fix, sizeof(fix), "install mignet on %s (make install, or the DaemonSet in examples/deploy)", f->tgt);
 			add(f, true, what, fix);
 		}
@@ -139,7 +157,7 @@ static void compare_rest(const cJSON *s, const cJSON *t, struct findings *f)
 		const char *a = str(sv, comps[i]), *b = str(tv, comps[i]);
 		if (a && b && strcmp(a, b)) {
 			snprintf(what, sizeof(what), "%s versions differ: %s on %s, %s on %s (version skew is what ends in "
-				 "\"client socket is closed\")", comps[i], a, f->src, b, f->tgt);
+				 "\"client socket is closed\")", comps[i], q(a, n), f->src, q(b, m), f->tgt);
 			snprintf(fix, sizeof(fix), "upgrade %s to the same %s version, or migrate only towards the newer node "
 				 "and check netprep migrate's preflight", f->src, comps[i]);
 			add(f, false, what, fix);
@@ -154,7 +172,7 @@ static void compare_rest(const cJSON *s, const cJSON *t, struct findings *f)
 	const cJSON *ports = cJSON_GetObjectItemCaseSensitive(t, "migrationPortsFree");
 	cJSON_ArrayForEach(v, ports) {
 		if (cJSON_IsFalse(v)) {
-			snprintf(what, sizeof(what), "port %s is in use on %s", v->string, f->tgt);
+			snprintf(what, sizeof(what), "port %s is in use on %s", q(v->string, n), f->tgt);
 			snprintf(fix, sizeof(fix), "find what listens there (ss -ltnp) before migrating to %s", f->tgt);
 			add(f, false, what, fix);
 		}
@@ -169,7 +187,7 @@ struct nad_ctx {
 static void check_plugin(const cJSON *p, struct nad_ctx *c)
 {
 	const char *type = str(p, "type");
-	char what[512], fix[512];
+	char what[MSG_LEN], fix[MSG_LEN], n[NP_QUOTE_MAX];
 	if (!type)
 		return;
 	if (!strcmp(type, "bridge") || !strcmp(type, "mignet-bridge")) {
@@ -179,8 +197,9 @@ static void check_plugin(const cJSON *p, struct nad_ctx *c)
 		/* the plugin creates a missing bridge, but without its uplink it
 		 * is an island: the VM would lose its network after the move */
 		if (!find_named(cJSON_GetObjectItemCaseSensitive(c->tgt, "bridges"), br)) {
-			snprintf(what, sizeof(what), "the NAD's network uses bridge %s, which %s does not have", br, c->f->tgt);
-			snprintf(fix, sizeof(fix), "declare bridge %s with its uplink in %s's node.json and run netprep setup", br,
+			q(br, n);
+			snprintf(what, sizeof(what), "the NAD's network uses bridge %s, which %s does not have", n, c->f->tgt);
+			snprintf(fix, sizeof(fix), "declare bridge %s with its uplink in %s's node.json and run netprep setup", n,
 				 c->f->tgt);
 			add(c->f, true, what, fix);
 		}
@@ -188,14 +207,15 @@ static void check_plugin(const cJSON *p, struct nad_ctx *c)
 	if (!strcmp(type, "macvlan") || !strcmp(type, "mignet-macvlan")) {
 		const char *m = str(p, "master");
 		if (m && !find_named(cJSON_GetObjectItemCaseSensitive(c->tgt, "links"), m)) {
-			snprintf(what, sizeof(what), "the NAD's network uses macvlan master %s, which %s does not have", m, c->f->tgt);
-			snprintf(fix, sizeof(fix), "give %s the NIC %s, or change the NAD's \"master\"", c->f->tgt, m);
+			q(m, n);
+			snprintf(what, sizeof(what), "the NAD's network uses macvlan master %s, which %s does not have", n, c->f->tgt);
+			snprintf(fix, sizeof(fix), "give %s the NIC %s, or change the NAD's \"master\"", c->f->tgt, n);
 			add(c->f, true, what, fix);
 		}
 	}
 	if (!strncmp(type, "mignet-", 7) &&
 	    !find_named(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c->tgt, "cni"), "mignetPlugins"), type)) {
-		snprintf(what, sizeof(what), "the NAD's plugin %s is not installed on %s", type, c->f->tgt);
+		snprintf(what, sizeof(what), "the NAD's plugin %s is not installed on %s", q(type, n), c->f->tgt);
 		snprintf(fix, sizeof(fix), "install mignet on %s", c->f->tgt);
 		add(c->f, true, what, fix);
 	}
@@ -213,26 +233,76 @@ static int nad_cb(cJSON *config, void *arg)
 	return 0;
 }
 
-static cJSON *load(const char *path, size_t max, char **raw, size_t *len)
+/* Returns the exit code for path: 1 when it cannot be read, 2 when it is
+ * too big or not a valid inventory (the message names field and value). */
+static int load_inventory(const char *path, cJSON **out)
 {
 	struct np_err e = { 0 };
 	char *txt = NULL;
-	if (np_file_read(AT_FDCWD, path, max, &txt, len, &e) < 0) {
+	size_t len;
+	*out = NULL;
+	int rc = np_file_read(AT_FDCWD, path, INV_DOC_MAX, &txt, &len, &e);
+	if (rc < 0) {
 		fprintf(stderr, "netprep compare: %s\n", e.msg);
-		return NULL;
+		return rc == -EFBIG ? NP_EXIT_USAGE : NP_EXIT_FAIL;
 	}
-	if (raw) {
-		*raw = txt;
-		return cJSON_CreateNull();
-	}
-	cJSON *j = cJSON_ParseWithLength(txt, *len);
+	*out = inv_doc_parse(txt, len, path, &e);
 	free(txt);
-	if (!cJSON_IsObject(j) || !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "mignetInventory"))) {
-		fprintf(stderr, "netprep compare: %s is not a netprep inventory --json document\n", path);
-		cJSON_Delete(j);
-		return NULL;
+	if (!*out) {
+		fprintf(stderr, "netprep compare: %s\n", e.msg);
+		return NP_EXIT_USAGE;
 	}
-	return j;
+	return NP_EXIT_OK;
+}
+
+/* The NADs' needs on the target; returns how many NADs the file holds, or
+ * -1 after saying why it could not be read. */
+static int check_nads(const char *path, struct nad_ctx *nc)
+{
+	struct np_err e = { 0 };
+	char *raw = NULL;
+	size_t len;
+	if (np_file_read(AT_FDCWD, path, NAD_MAX, &raw, &len, &e) < 0) {
+		fprintf(stderr, "netprep compare: %s\n", e.msg);
+		return -1;
+	}
+	int rc = nad_each(raw, len, nad_cb, nc, &e);
+	if (rc == 0)
+		fprintf(stderr, "netprep compare: %s holds no NetworkAttachmentDefinition\n", path);
+	else if (rc < 0)
+		fprintf(stderr, "netprep compare: %s: %s\n", path, e.msg);
+	free(raw);
+	return rc;
+}
+
+static void print_text(const struct findings *f)
+{
+	const cJSON *v;
+	cJSON_ArrayForEach(v, f->list)
+		printf("%s: %s\n    fix: %s\n", !strcmp(str(v, "severity"), "blocking") ? "BLOCKING" : "warning",
+		       str(v, "what"), str(v, "fix"));
+	printf("%s -> %s: %d blocking, %d warning(s)\n", f->src, f->tgt, f->blocking, f->warnings);
+}
+
+static void print_json(const struct findings *f)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "source", f->src);
+	cJSON_AddStringToObject(o, "target", f->tgt);
+	cJSON_AddNumberToObject(o, "blocking", f->blocking);
+	cJSON_AddNumberToObject(o, "warnings", f->warnings);
+	cJSON_AddItemReferenceToObject(o, "findings", f->list);
+	char *txt = cJSON_Print(o);
+	printf("%s\n", txt);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+}
+
+/* "" when the producer had no hostname */
+static void node_label(const cJSON *doc, const char *fallback, char *out)
+{
+	const char *n = str(doc, "node");
+	np_quote(n && *n ? n : fallback, out, NODE_SHOWN);
 }
 
 int cmd_compare(int argc, char **argv)
@@ -255,7 +325,8 @@ int cmd_compare(int argc, char **argv)
 			       "break a migration from SOURCE to TARGET or a reattach there, each with its fix;\n"
 			       "--nad also checks what the NetworkAttachmentDefinition(s) in the file need.\n\n"
 			       "exit: 0 nothing in the way, 3 warnings only, 4 blocking differences,\n"
-			       "      1 the files could not be read, 2 usage\n");
+			       "      1 a file could not be read, 2 usage or an invalid inventory (the message\n"
+			       "      names the field and the value)\n");
 			return NP_EXIT_OK;
 		default: return NP_EXIT_USAGE;
 		}
@@ -264,55 +335,27 @@ int cmd_compare(int argc, char **argv)
 		fprintf(stderr, "netprep compare: needs SOURCE.json and TARGET.json\n");
 		return NP_EXIT_USAGE;
 	}
-	size_t len;
-	cJSON *s = load(argv[optind], 4 << 20, NULL, &len), *t = load(argv[optind + 1], 4 << 20, NULL, &len);
-	if (!s || !t) {
+	cJSON *s, *t;
+	int ex = load_inventory(argv[optind], &s), ext = load_inventory(argv[optind + 1], &t);
+	if (ex || ext) {
 		cJSON_Delete(s);
 		cJSON_Delete(t);
-		return NP_EXIT_FAIL;
+		return ex ? ex : ext;
 	}
-	struct findings f = { .list = cJSON_CreateArray(), .src = str(s, "node"), .tgt = str(t, "node") };
-	if (!f.src)
-		f.src = "source";
-	if (!f.tgt)
-		f.tgt = "target";
+	struct findings f = { .list = cJSON_CreateArray() };
+	node_label(s, "source", f.src);
+	node_label(t, "target", f.tgt);
 	compare_bridges(s, t, &f);
 	compare_migration(s, t, &f);
 	compare_rest(s, t, &f);
-	int rc = 0;
-	if (nad) {
-		char *raw = NULL;
-		cJSON *dummy = load(nad, NAD_MAX, &raw, &len);
-		struct np_err e = { 0 };
-		struct nad_ctx nc = { t, &f };
-		rc = dummy ? nad_each(raw, len, nad_cb, &nc, &e) : -1;
-		if (rc == 0)
-			fprintf(stderr, "netprep compare: %s holds no NetworkAttachmentDefinition\n", nad);
-		else if (rc < 0 && dummy)
-			fprintf(stderr, "netprep compare: %s: %s\n", nad, e.msg);
-		free(raw);
-		cJSON_Delete(dummy);
-	}
-	int ex = rc < 0 || (nad && rc == 0) ? NP_EXIT_FAIL : f.blocking ? CMP_BLOCKING : f.warnings ? CMP_WARNINGS : CMP_OK;
-	if (json) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "source", f.src);
-		cJSON_AddStringToObject(o, "target", f.tgt);
-		cJSON_AddNumberToObject(o, "blocking", f.blocking);
-		cJSON_AddNumberToObject(o, "warnings", f.warnings);
-		cJSON_AddItemToObject(o, "findings", f.list);
-		char *txt = cJSON_Print(o);
-		printf("%s\n", txt);
-		cJSON_free(txt);
-		cJSON_Delete(o);
-	} else {
-		const cJSON *v;
-		cJSON_ArrayForEach(v, f.list)
-			printf("%s: %s\n    fix: %s\n", !strcmp(str(v, "severity"), "blocking") ? "BLOCKING" : "warning",
-			       str(v, "what"), str(v, "fix"));
-		printf("%s -> %s: %d blocking, %d warning(s)\n", f.src, f.tgt, f.blocking, f.warnings);
-		cJSON_Delete(f.list);
-	}
+	struct nad_ctx nc = { t, &f };
+	int nads = nad ? check_nads(nad, &nc) : 1;
+	ex = nads <= 0 ? NP_EXIT_FAIL : f.blocking ? CMP_BLOCKING : f.warnings ? CMP_WARNINGS : CMP_OK;
+	if (json)
+		print_json(&f);
+	else
+		print_text(&f);
+	cJSON_Delete(f.list);
 	cJSON_Delete(s);
 	cJSON_Delete(t);
 	return ex;

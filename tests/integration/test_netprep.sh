@@ -176,7 +176,53 @@ for needle in "bridge vlan-13 exists on node-a but not on node-b" "migration int
 done
 "$np" compare "$inv_a" "$inv_a" >/dev/null; rc=$?
 [ $rc = 0 ] && ok "compare of a node with itself finds nothing (exit 0)" || bad "compare self" "exit $rc"
-"$np" compare "$inv_a" "$data/node.json" >/dev/null 2>&1; rc=$?
-[ $rc = 1 ] && ok "compare refuses a file that is not an inventory" || bad "compare non-inventory" "exit $rc"
+out=$("$np" compare "$inv_a" "$data/node.json" 2>&1); rc=$?
+[ $rc = 2 ] && grep -qF "node.json: mignetInventory is missing" <<<"$out" &&
+	ok "compare refuses a file that is not an inventory (exit 2)" || bad "compare non-inventory" "exit $rc: $out"
+out=$("$np" compare "$inv_a" "$data/no-such.json" 2>&1); rc=$?
+[ $rc = 1 ] && ok "compare: an inventory that cannot be read exits 1" || bad "compare unreadable" "exit $rc: $out"
+
+# --- compare reads the same pair the same way in any JSON layout ---
+jq -c . "$inv_a" > "$data/inv-a-compact.json"; jq -c . "$inv_b" > "$data/inv-b-compact.json"
+"$np" compare "$data/inv-a-compact.json" "$data/inv-b-compact.json" --nad examples/deploy/nad-vlan13.yaml --json \
+	> "$data/cmp-compact.json"; rc=$?
+[ $rc = 4 ] && cmp -s "$data/cmp.json" "$data/cmp-compact.json" &&
+	ok "compare: a valid pair, re-encoded, gives the same findings" || bad "compare re-encoded" "exit $rc"
+
+# --- compare trusts no inventory: refused with exit 2, naming the field and the quoted value ---
+# The hostile document is the source: a bridge of the source is printed when the target lacks it.
+hostile() { # LABEL NEEDLE; the document comes on stdin (redirected, so ok/bad count here)
+	cat > "$data/hostile.json"
+	local out rc
+	out=$("$np" compare "$data/hostile.json" "$inv_b" 2>&1); rc=$?
+	if [ $rc = 2 ] && grep -qF -- "hostile.json: " <<<"$out" && grep -qF -- "$2" <<<"$out" &&
+	   [ "$(wc -l <<<"$out")" = 1 ] && ! grep -q '^BLOCKING: ok' <<<"$out"; then
+		ok "compare refuses $1: $2"
+	else
+		bad "compare $1" "rc $rc: $out"
+	fi
+}
+hostile "a newline forging a BLOCKING: line in a bridge name" 'bridges[0].name "v\x0aBLOCKING: ok" contains a forbidden character' \
+	< <(jq '.bridges[0].name = "v\nBLOCKING: ok"' "$inv_a")
+hostile "a newline in the node name" 'node "a\x0aBLOCKING: ok" may contain only' < <(jq '.node = "a\nBLOCKING: ok"' "$inv_a")
+hostile "a string MTU" 'bridges[0].mtu is "big": it must be a whole number from 68 to 65535' \
+	< <(jq '.bridges[0].mtu = "big"' "$inv_a")
+hostile "a negative link MTU" 'links[1].mtu is -1: it must be a whole number' < <(jq '.links[1].mtu = -1' "$inv_a")
+hostile "another schema version" 'mignetInventory is 99: this netprep reads inventory version 1 only' \
+	< <(jq '.mignetInventory = 99' "$inv_a")
+hostile "a duplicate key" 'key "node" appears twice' \
+	< <(jq -c . "$inv_a" | sed 's/"mignetInventory":1,/"mignetInventory":1,"node":"node-z",/')
+hostile "trailing data" 'unexpected data after the JSON value' < <(jq -c . "$inv_a"; echo '{"mignetInventory": 1}')
+hostile "an unknown top-level key" 'the document has the unknown key "extra"' < <(jq '.extra = true' "$inv_a")
+hostile "a \\u0000 in a name" '(after key "name") holds \u0000' < <(jq '.bridges[0].name = "eth0\u0000x"' "$inv_a")
+
+# --- what compare prints from a NAD is quoted too ---
+cat > "$data/hostile-nad.json" <<'NAD'
+{"apiVersion":"k8s.cni.cncf.io/v1","kind":"NetworkAttachmentDefinition","metadata":{"name":"m"},
+ "spec":{"config":"{\"cniVersion\":\"1.0.0\",\"name\":\"m\",\"type\":\"mignet-bridge\",\"bridge\":\"x\\nBLOCKING: ok\"}"}}
+NAD
+out=$("$np" compare "$inv_a" "$inv_a" --nad "$data/hostile-nad.json" 2>&1); rc=$?
+[ $rc = 4 ] && grep -qF 'uses bridge x\x0aBLOCKING: ok, which node-a does not have' <<<"$out" && ! grep -q '^BLOCKING: ok' <<<"$out" &&
+	ok "compare prints a NAD's bridge name escaped: no forged BLOCKING: line" || bad "compare NAD quoting" "rc $rc: $out"
 
 finish
