@@ -179,6 +179,7 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE)
 # the parsers of netprep and the plugin, beside the core
 $(FUZZ_BUILD)/fuzz_nad: netprep/nad.c
 $(FUZZ_BUILD)/fuzz_nodeconf: netprep/nodeconf.c
+$(FUZZ_BUILD)/fuzz_inventory: netprep/inventory_doc.c
 $(FUZZ_BUILD)/fuzz_cni_conf: cni-plugin/conf.c cni-plugin/skel.c cni-plugin/result.c
 
 fuzz: deps $(FUZZ_BINS)
