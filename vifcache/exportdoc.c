@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_strict.h"
+
 cJSON *vc_export_doc(const char *ns, const char *vm, cJSON *records)
 {
 	char ts[32];
@@ -27,19 +29,29 @@ int vc_export_parse(const char *text, size_t len, struct vc_record **out, struct
 	*out = NULL;
 	if (len > VC_EXPORT_MAX)
 		return np_errmsg(e, -EFBIG, "export document is %zu bytes, above the %d-byte limit", len, VC_EXPORT_MAX);
-	if (memmem(text, len, "\\u0000", 6))
-		return np_errmsg(e, -EINVAL, "export document contains an escaped NUL character");
-	cJSON *doc = cJSON_ParseWithLength(text, len);
+	cJSON *doc = np_json_parse_strict(text, len, "export document", e);
+	if (!doc)
+		return e && e->code ? e->code : -EINVAL;
+	static const char *const keys[] = { "mignetVifcacheExport", "namespace", "vm", "exportedAt", "records" };
+	const cJSON *k;
+	cJSON_ArrayForEach(k, doc) {
+		size_t i = 0;
+		while (i < sizeof(keys) / sizeof(*keys) && strcmp(k->string, keys[i]))
+			i++;
+		if (i == sizeof(keys) / sizeof(*keys)) {
+			char q[NP_QUOTE_MAX];
+			int rc = np_errmsg(e, -EINVAL, "export document: unknown key \"%s\" (a newer format?)",
+					   np_quote(k->string, q, sizeof(q)));
+			cJSON_Delete(doc);
+			return rc;
+		}
+	}
 	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(doc, "mignetVifcacheExport");
 	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(doc, "namespace");
 	const cJSON *vm = cJSON_GetObjectItemCaseSensitive(doc, "vm");
 	const cJSON *recs = cJSON_GetObjectItemCaseSensitive(doc, "records");
 	int rc;
-	if (!doc) {
-		rc = np_errmsg(e, -EBADMSG, "export document is not valid JSON");
-		goto out;
-	}
-	if (!cJSON_IsNumber(ver) || ver->valueint != 1 || !cJSON_IsString(ns) || !cJSON_IsString(vm) ||
+	if (!cJSON_IsNumber(ver) || ver->valuedouble != 1 || !cJSON_IsString(ns) || !cJSON_IsString(vm) ||
 	    !cJSON_IsArray(recs)) {
 		rc = np_errmsg(e, -EINVAL, "not a mignet export document (needs mignetVifcacheExport 1, namespace, vm, records)");
 		goto out;
