@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,7 +167,8 @@ static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 		rc = kind->status(&ctx, ce);
 		break;
 	case CNI_GC:
-		rc = conf->ipam_type ? cni_ipam_gc(conf, env, in, ce) : 0;
+		/* mignet-ipam as the main plugin has its leases too */
+		rc = conf->ipam_type || kind == &kind_ipam ? cni_ipam_gc(conf, env, in, ce) : 0;
 		if (rc == 0)
 			rc = vifhook_gc(conf, ce);
 		break;
@@ -189,7 +191,13 @@ static void log_line(const struct cni_conf *conf, const struct cni_env *env,
 	FILE *f = stderr;
 	int fd = -1;
 	if (conf && conf->log_file) {
-		fd = np_open_state(AT_FDCWD, conf->log_file, O_WRONLY | O_APPEND | O_CREAT, 0600, NULL, NULL);
+		struct stat st;
+		fd = np_open_state(AT_FDCWD, conf->log_file, O_WRONLY | O_APPEND | O_CREAT, 0600, &st, NULL);
+		/* a hard link planted as the log would have us append to its twin */
+		if (fd >= 0 && st.st_nlink != 1) {
+			close(fd);
+			fd = -1;
+		}
 		if (fd >= 0)
 			f = fdopen(fd, "a");
 		if (!f) {
