@@ -96,16 +96,29 @@ static int is_k8s_char(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-/* One part of a DNS-1123 name: [a-z0-9]([-a-z0-9]*[a-z0-9])?, n bytes at s.
- * Returns NULL or the reason it is not. */
+/* The characters first, so "../x" is told about '/' rather than its
+ * empty parts. Returns NULL or the reason. */
+static const char *k8s_chars_problem(const char *s, bool dots)
+{
+	for (const char *p = s; *p; p++) {
+		if (is_k8s_char(*p) || (dots && *p == '.'))
+			continue;
+		if (*p >= 'A' && *p <= 'Z')
+			return "uppercase letters are not allowed";
+		if (*p == '.')
+			return "'.' is not allowed";
+		return dots ? "only lowercase letters, digits, '-' and '.' are allowed" :
+			      "only lowercase letters, digits and '-' are allowed";
+	}
+	return NULL;
+}
+
+/* One part of a DNS-1123 name, n bytes at s, its characters already
+ * checked: [a-z0-9]([-a-z0-9]*[a-z0-9])?. Returns NULL or the reason. */
 static const char *k8s_part_problem(const char *s, size_t n, bool dots)
 {
 	if (n == 0)
 		return "it has an empty part (a leading, trailing or doubled '.')";
-	for (size_t i = 0; i < n; i++)
-		if (!is_k8s_char(s[i]))
-			return s[i] >= 'A' && s[i] <= 'Z' ? "uppercase letters are not allowed" :
-			       "only lowercase letters, digits and '-' are allowed";
 	if (s[0] == '-' || s[n - 1] == '-')
 		return dots ? "each part between dots must start and end with a lowercase letter or digit" :
 			      "it must start and end with a lowercase letter or digit";
@@ -122,14 +135,10 @@ static int k8s_name(const char *s, const char *what, size_t max, bool dots,
 	if (n > max)
 		return np_errmsg(e, -EINVAL, "%s \"%s\" is not a valid Kubernetes name (%s): longer than %zu characters",
 				 what, np_quote(s, shown, sizeof(shown)), kind, max);
-	const char *why = NULL;
+	const char *why = k8s_chars_problem(s, dots);
 	for (const char *p = s; !why;) {
-		const char *end = dots ? strchr(p, '.') : NULL;
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (!dots && memchr(p, '.', len))
-			why = "'.' is not allowed";
-		else
-			why = k8s_part_problem(p, len, dots);
+		const char *end = strchr(p, '.');
+		why = k8s_part_problem(p, end ? (size_t)(end - p) : strlen(p), dots);
 		if (!end)
 			break;
 		p = end + 1;
