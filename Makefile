@@ -181,6 +181,7 @@ $(FUZZ_BUILD)/fuzz_nad: netprep/nad.c
 $(FUZZ_BUILD)/fuzz_nodeconf: netprep/nodeconf.c
 $(FUZZ_BUILD)/fuzz_inventory: netprep/inventory_doc.c
 $(FUZZ_BUILD)/fuzz_cni_conf: cni-plugin/conf.c cni-plugin/skel.c cni-plugin/result.c
+$(FUZZ_BUILD)/fuzz_migconf: netprep/migrate_opts.c
 
 fuzz: deps $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -41,17 +41,22 @@ int vc_domain_xml_mac(const char *xml, const char *alias, uint8_t mac[NP_MAC_LEN
 		if (alias && strcmp(name, alias))
 			continue;
 		const char *m = strstr(p, "<mac ");
+		char q[NP_QUOTE_MAX];
 		if (!m || m > end || attr_in(m, end, "address", addr, sizeof(addr)) < 0)
-			return np_errmsg(e, -EINVAL, "domain XML: interface %s has no <mac address=...>", name[0] ? name : "?");
+			return np_errmsg(e, -EINVAL, "domain XML: interface %s has no <mac address=...>",
+					 name[0] ? np_quote(name, q, sizeof(q)) : "?");
 		if (np_mac_parse(addr, false, mac, e) < 0)
-			return np_err_prefix(e, -EINVAL, "domain XML: interface %s: ", name);
+			return np_err_prefix(e, -EINVAL, "domain XML: interface %s: ", np_quote(name, q, sizeof(q)));
 		found++;
 	}
 	if (!alias && total > 1)
 		return np_errmsg(e, -EINVAL, "domain XML has %d interfaces: give --alias (KubeVirt uses ua-<network>)", total);
+	char q[NP_QUOTE_MAX];
 	if (found == 0)
-		return np_errmsg(e, -ENOENT, "domain XML has no interface%s%s", alias ? " with alias " : "", alias ? alias : "");
+		return np_errmsg(e, -ENOENT, "domain XML has no interface%s%s", alias ? " with alias " : "",
+				 alias ? np_quote(alias, q, sizeof(q)) : "");
 	if (found > 1)
-		return np_errmsg(e, -EINVAL, "domain XML has %d interfaces with alias %s", found, alias);
+		return np_errmsg(e, -EINVAL, "domain XML has %d interfaces with alias %s", found,
+				 np_quote(alias, q, sizeof(q)));
 	return 0;
 }
