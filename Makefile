@@ -36,13 +36,14 @@ CORE_SRC    := $(wildcard netprep/core/*.c)
 NETPREP_SRC := $(filter-out netprep/main.c,$(wildcard netprep/*.c))
 VIFCACHE_SRC:= $(filter-out vifcache/main.c vifcache/cmd_%.c,$(wildcard vifcache/*.c))
 VIFCACHE_CLI:= vifcache/main.c $(wildcard vifcache/cmd_*.c)
-CNI_SRC     := $(wildcard cni-plugin/*.c)
+CNI_SRC     := $(filter-out cni-plugin/main.c,$(wildcard cni-plugin/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_LIB := $(BUILD)/libnpcore.a
 NETPREP_LIB := $(BUILD)/libnetprep.a
 VIFCACHE_LIB := $(BUILD)/libvifcache.a
+CNI_LIB  := $(BUILD)/libmignetcni.a
 NETPREP  := $(BUILD)/netprep
 VIFCACHE := $(BUILD)/vifcache
 CNI      := $(BUILD)/mignet-cni
@@ -82,18 +83,23 @@ $(VIFCACHE_LIB): $(call obj,$(VIFCACHE_SRC))
 $(VIFCACHE): $(call obj,$(VIFCACHE_CLI)) $(VIFCACHE_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(CNI): $(call obj,$(CNI_SRC)) $(VIFCACHE_LIB) $(CORE_LIB)
+# the plugin's library: its pure parts are unit-tested
+$(CNI_LIB): $(call obj,$(CNI_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CNI): $(call obj,cni-plugin/main.c) $(CNI_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # One binary; the kind comes from the config's "type", the name is cosmetic.
 $(addprefix $(BUILD)/,$(CNI_NAMES)): $(CNI)
 	ln -sf mignet-cni $@
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(CNI_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) $(TEST_LIBS)
 
-$(BUILD)/tests/integration/%: tests/integration/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
+$(BUILD)/tests/integration/%: tests/integration/%.c $(call obj,$(TESTLIB_SRC)) $(NETPREP_LIB) $(CNI_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $(filter %.c %.o %.a,$^) $(LDLIBS) $(TEST_LIBS)
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json_strict.h"
+#include "launcher_name.h"
 #include "names.h"
 
 static const char *type_name(const cJSON *v)
@@ -303,6 +304,27 @@ static int copy_identity(char *dst, size_t len, const cJSON *v, const char *what
 	return 0;
 }
 
+/* The VM from the launcher pod's name, as Multus passes it. A cut or
+ * ambiguous name is used (source and target pods of one VM cut it alike)
+ * and said in the log; a name that is not a launcher's is no VM. */
+static void vm_from_pod_name(struct cni_conf *c)
+{
+	char vm[LAUNCHER_BASE_MAX];
+	enum launcher_match how = launcher_vm_name(c->pod.name, vm, sizeof(vm));
+	if (how == LAUNCHER_NOT || np_valid_k8s_subdomain(vm, "VM name", NULL) < 0)
+		return;
+	snprintf(c->vm.name, sizeof(c->vm.name), "%s", vm);
+	c->vm.source = "K8S_POD_NAME";
+	if (how == LAUNCHER_AMBIGUOUS)
+		snprintf(c->warning, sizeof(c->warning),
+			 "pod %.63s/%.63s: taken as VM \"%s\"; a VM whose name is longer and has '-' as its 44th character would have the same pod name (set the annotation kubevirt.io/domain to be sure)",
+			 c->pod.namespace_, c->pod.name, vm);
+	else if (how == LAUNCHER_TRUNCATED)
+		snprintf(c->warning, sizeof(c->warning),
+			 "pod %.63s/%.63s: Kubernetes cut the VM name to its first 44 characters, \"%s\": VMs of this namespace that share them share this identity (set the annotation kubevirt.io/domain to be sure)",
+			 c->pod.namespace_, c->pod.name, vm);
+}
+
 static int resolve_vm(struct cni_conf *c, const cJSON *args_cni, struct cni_error *ce)
 {
 	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(c->runtime, "io.kubernetes.cri.pod-annotations");
@@ -312,6 +334,10 @@ static int resolve_vm(struct cni_conf *c, const cJSON *args_cni, struct cni_erro
 	if (copy_identity(c->vm.name, sizeof(c->vm.name), cJSON_GetObjectItemCaseSensitive(ann, "kubevirt.io/domain"),
 			  "pod annotation kubevirt.io/domain", np_valid_k8s_subdomain, ce) < 0)
 		return -1;
+	if (c->vm.name[0])
+		c->vm.source = "annotation kubevirt.io/domain";
+	else if (c->pod.namespace_[0])
+		vm_from_pod_name(c);
 	const cJSON *uid = cJSON_GetObjectItemCaseSensitive(args_cni, "vmiUID");
 	if (!uid)
 		uid = cJSON_GetObjectItemCaseSensitive(ann, "mignet.io/vmi-uid");

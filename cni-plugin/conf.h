@@ -20,14 +20,16 @@ struct cni_pod {
 	char infra_container_id[128];
 };
 
-/* The VM behind a virt-launcher pod: namespace from K8S_POD_NAMESPACE, name
- * from the pod annotation kubevirt.io/domain (io.kubernetes.cri.pod-
- * annotations capability), UID from args.cni.vmiUID or the annotation
- * mignet.io/vmi-uid. Empty name: not a VM pod. */
+/* The VM behind a virt-launcher pod: namespace from K8S_POD_NAMESPACE,
+ * name from K8S_POD_NAME (launcher_name.h) unless the pod annotation
+ * kubevirt.io/domain (io.kubernetes.cri.pod-annotations capability) names
+ * it, UID from args.cni.vmiUID or the annotation mignet.io/vmi-uid. Empty
+ * name: not a VM pod. */
 struct cni_vm {
 	char namespace_[254];
 	char name[254];
 	char uid[64];
+	const char *source;          /* which input named it, for the log */
 };
 
 struct cni_conf {
@@ -53,6 +55,7 @@ struct cni_conf {
 	const char *log_file;        /* "logFile": append logs here, not stderr */
 	const char *vif_cache_dir;   /* "vifCacheDir", checked; NULL: the default */
 	bool ignore_unknown_args;
+	char warning[384];           /* logged after the command, success or not */
 };
 
 /* Parses stdin's config for env->cmd: version (code 1), JSON (code 6),

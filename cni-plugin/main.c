@@ -294,6 +294,11 @@ int main(int argc, char **argv)
 		cni_print_error(conf.version, &ce);
 	if (rc < 0 || conf.log_file)
 		log_line(conf.root ? &conf : NULL, &env, cmd, rc < 0 ? &ce : NULL);
+	if (conf.warning[0]) {
+		struct cni_error note = { .code = 1 };
+		snprintf(note.msg, sizeof(note.msg), "warning: %s", conf.warning);
+		log_line(conf.root ? &conf : NULL, &env, cmd, &note);
+	}
 	cni_conf_free(&conf);
 	free(in);
 	return rc < 0 ? 1 : 0;
