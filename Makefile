@@ -186,7 +186,7 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE)
 $(FUZZ_BUILD)/fuzz_nad: netprep/nad.c
 $(FUZZ_BUILD)/fuzz_nodeconf: netprep/nodeconf.c
 $(FUZZ_BUILD)/fuzz_inventory: netprep/inventory_doc.c
-$(FUZZ_BUILD)/fuzz_cni_conf: cni-plugin/conf.c cni-plugin/skel.c cni-plugin/result.c
+$(FUZZ_BUILD)/fuzz_cni_conf: cni-plugin/conf.c cni-plugin/launcher_name.c cni-plugin/skel.c cni-plugin/result.c
 $(FUZZ_BUILD)/fuzz_migconf: netprep/migrate_opts.c
 
 fuzz: deps $(FUZZ_BINS)
