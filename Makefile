@@ -10,11 +10,11 @@ BUILD       ?= build
 CC          ?= gcc
 PKG_CONFIG  ?= pkg-config
 
-PKGS := libmnl libcjson libvirt
+PKGS := libmnl libcjson libvirt yaml-0.1
 
 # Debian packages needed to build, test, benchmark, fuzz and run the demo.
 DEB_PKGS := build-essential pkg-config \
-	libmnl-dev libcjson-dev libvirt-dev libcmocka-dev iproute2 jq \
+	libmnl-dev libcjson-dev libvirt-dev libcmocka-dev libyaml-dev iproute2 jq \
 	containernetworking-plugins libvirt-daemon libvirt-daemon-system \
 	libvirt-clients qemu-system-x86 qemu-utils clang libclang-rt-14-dev python3-yaml
 
@@ -176,14 +176,14 @@ FUZZ_CORE    := $(CORE_SRC) $(VIFCACHE_SRC)
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Inetprep -Ivifcache -Icni-plugin \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libmnl libcjson 2>/dev/null)
+FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libmnl libcjson yaml-0.1 2>/dev/null)
 
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE)
 	@mkdir -p $(dir $@) $(FUZZ_BUILD)/corpus/$*
 	clang $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
 
 # the parsers of netprep and the plugin, beside the core
-$(FUZZ_BUILD)/fuzz_nad: netprep/nad.c
+$(FUZZ_BUILD)/fuzz_nad: netprep/nad.c netprep/yaml_doc.c
 $(FUZZ_BUILD)/fuzz_nodeconf: netprep/nodeconf.c
 $(FUZZ_BUILD)/fuzz_inventory: netprep/inventory_doc.c
 $(FUZZ_BUILD)/fuzz_cni_conf: cni-plugin/conf.c cni-plugin/launcher_name.c cni-plugin/skel.c cni-plugin/result.c

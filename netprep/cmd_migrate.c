@@ -1,4 +1,5 @@
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include "cli.h"
 #include "migrate_run.h"
 #include "names.h"
+#include "yaml_doc.h"
 
 #define CONFIG_MAX (1 << 20)
 
@@ -69,6 +71,18 @@ static int read_config(struct mig_opts *o, const char *path)
 	size_t len = 0;
 	struct np_err e = { 0 };
 	int rc = np_file_read(AT_FDCWD, path, CONFIG_MAX, &buf, &len, &e);
+	size_t i = 0;
+	while (rc == 0 && i < len && isspace((unsigned char)buf[i]))
+		i++;
+	/* a KubeVirt CR as kubectl prints it: YAML, read as Kubernetes does */
+	if (rc == 0 && i < len && buf[i] != '{') {
+		cJSON *doc = np_yaml_first(buf, len, "the KubeVirt CR", &e);
+		char *json = doc ? cJSON_PrintUnformatted(doc) : NULL;
+		cJSON_Delete(doc);
+		free(buf);
+		buf = json;
+		rc = buf ? 0 : (e.code ? e.code : -ENOMEM);
+	}
 	if (rc == 0)
 		rc = mig_opts_from_config(o, buf, &e);
 	if (rc < 0)

@@ -5,158 +5,106 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "json_strict.h"
+#include "yaml_doc.h"
 
-static size_t indent_of(const char *line)
+struct walk {
+	int (*cb)(cJSON *config, void *arg);
+	void *arg;
+	int found;
+	struct np_err *e;
+};
+
+static bool kind_is(const cJSON *doc, const char *kind)
 {
-	size_t n = 0;
-	while (line[n] == ' ')
-		n++;
-	return n;
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+	return cJSON_IsString(k) && !strcmp(k->valuestring, kind);
 }
 
-/* The value after "config:" in YAML, unquoted. */
-static char *yaml_config(const char *text, size_t len, struct np_err *e)
+static int one_nad(const cJSON *nad, struct walk *w)
 {
-	char *doc = strndup(text, len);
-	char *out = NULL;
-	if (!doc)
-		return NULL;
-	char *save = NULL;
-	size_t key_indent = 0;
-	bool in_spec = false;
-	for (char *line = strtok_r(doc, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		size_t ind = indent_of(line);
-		if (!strncmp(line + ind, "spec:", 5) && ind == 0)
-			in_spec = true;
-		else if (ind == 0 && line[0] && line[0] != '#')
-			in_spec = false;
-		if (!in_spec || strncmp(line + ind, "config:", 7))
-			continue;
-		key_indent = ind;
-		char *v = line + ind + 7;
-		while (*v == ' ')
-			v++;
-		size_t cap = len + 1, o = 0;
-		out = calloc(1, cap);
-		if (!out)
-			break;
-		if (*v == '\'' || *v == '"') {
-			/* flow scalar over lines: line breaks fold to spaces */
-			char q = *v++;
-			for (;;) {
-				for (; *v; v++) {
-					if (*v == q && q == '\'' && v[1] == '\'') {
-						out[o++] = '\'';
-						v++;
-					} else if (*v == q) {
-						goto done;
-					} else if (q == '"' && *v == '\\' && v[1]) {
-						v++;
-						out[o++] = *v == 'n' ? '\n' : *v == 't' ? '\t' : *v;
-					} else {
-						out[o++] = *v;
-					}
-				}
-				out[o++] = ' ';
-				v = strtok_r(NULL, "\n", &save);
-				if (!v) {
-					np_errmsg(e, -EINVAL, "NAD: spec.config: unterminated quoted string");
-					free(out);
-					out = NULL;
-					goto done;
-				}
-				while (*v == ' ')
-					v++;
-			}
-		} else if (*v == '|' || *v == '>') {
-			bool fold = *v == '>';
-			size_t block_indent = 0;
-			char *l;
-			while ((l = strtok_r(NULL, "\n", &save))) {
-				size_t li = indent_of(l);
-				if (l[li] && li <= key_indent)
-					break;
-				if (!block_indent)
-					block_indent = li;
-				const char *body = li >= block_indent ? l + block_indent : l + li;
-				o += (size_t)snprintf(out + o, cap - o, "%s%c", body, fold ? ' ' : '\n');
-			}
-		} else {
-			snprintf(out, cap, "%s", v);
-		}
-done:
-		break;
-	}
-	free(doc);
-	if (!out && !(e && e->code))
-		np_errmsg(e, -EINVAL, "NAD: no spec.config found");
-	return out;
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(nad, "metadata");
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(meta, "name");
+	char what[128], q[NP_QUOTE_MAX];
+	snprintf(what, sizeof(what), "NAD %s spec.config",
+		 cJSON_IsString(name) ? np_quote(name->valuestring, q, sizeof(q)) : "(unnamed)");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(nad, "spec"), "config");
+	if (!cJSON_IsString(c))
+		return np_errmsg(w->e, -EINVAL, "%s must be a string holding the CNI config", what);
+	cJSON *config = np_json_parse_strict(c->valuestring, strlen(c->valuestring), what, w->e);
+	if (!config)
+		return w->e && w->e->code ? w->e->code : -EINVAL;
+	int rc = 0;
+	if (!cJSON_IsObject(config))
+		rc = np_errmsg(w->e, -EINVAL, "%s is not a JSON object: %s", what,
+			       np_quote(c->valuestring, q, sizeof(q)));
+	else
+		w->found++;
+	if (rc == 0)
+		rc = w->cb(config, w->arg);
+	cJSON_Delete(config);
+	return rc < 0 ? rc : 0;
 }
 
-cJSON *nad_config(const char *text, size_t len, struct np_err *e)
+/* A NAD, or a List of objects (kubectl get -o yaml|json) holding NADs. */
+static int one_doc(const cJSON *doc, void *arg)
 {
-	if (len > NAD_MAX) {
-		np_errmsg(e, -EFBIG, "NAD is larger than %d bytes", NAD_MAX);
-		return NULL;
+	struct walk *w = arg;
+	if (kind_is(doc, "NetworkAttachmentDefinition"))
+		return one_nad(doc, w);
+	if (!kind_is(doc, "List") && !kind_is(doc, "NetworkAttachmentDefinitionList"))
+		return 0;
+	const cJSON *item;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(doc, "items")) {
+		int rc = kind_is(item, "NetworkAttachmentDefinition") ? one_nad(item, w) : 0;
+		if (rc < 0)
+			return rc;
 	}
-	char *cfg = NULL;
-	cJSON *j = NULL;
-	size_t i = 0;
-	while (i < len && isspace((unsigned char)text[i]))
-		i++;
-	if (i < len && text[i] == '{') {
-		j = np_json_parse_strict(text, len, "NAD (JSON)", e);
-		if (!j)
-			return NULL;
-		const cJSON *c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "spec"), "config");
-		if (!cJSON_IsString(c)) {
-			np_errmsg(e, -EINVAL, "NAD (JSON): spec.config must be a string holding the CNI config");
-			cJSON_Delete(j);
-			return NULL;
-		}
-		cfg = strdup(c->valuestring);
-		cJSON_Delete(j);
-	} else {
-		cfg = yaml_config(text, len, e);
-	}
-	if (!cfg)
-		return NULL;
-	j = np_json_parse_strict(cfg, strlen(cfg), "NAD spec.config", e);
-	if (j && !cJSON_IsObject(j)) {
-		char q[NP_QUOTE_MAX];
-		np_errmsg(e, -EINVAL, "NAD: spec.config is not a JSON object: %s", np_quote(cfg, q, sizeof(q)));
-		cJSON_Delete(j);
-		j = NULL;
-	}
-	free(cfg);
-	return j;
+	return 0;
 }
 
 int nad_each(const char *text, size_t len, int (*cb)(cJSON *config, void *arg), void *arg,
 	     struct np_err *e)
 {
-	int found = 0;
-	const char *p = text, *end = text + len;
-	while (p < end) {
-		const char *sep = memmem(p, (size_t)(end - p), "\n---", 4);
-		const char *dend = sep ? sep + 1 : end;
-		if (memmem(p, (size_t)(dend - p), "NetworkAttachmentDefinition", 27)) {
-			cJSON *c = nad_config(p, (size_t)(dend - p), e);
-			if (!c)
-				return -EINVAL;
-			found++;
-			int rc = cb(c, arg);
-			cJSON_Delete(c);
-			if (rc < 0)
-				return rc;
-		}
-		if (!sep)
-			break;
-		p = sep + 4;
+	if (len > NAD_MAX)
+		return np_errmsg(e, -EFBIG, "NAD file is larger than %d bytes", NAD_MAX);
+	struct walk w = { .cb = cb, .arg = arg, .e = e };
+	size_t i = 0;
+	while (i < len && isspace((unsigned char)text[i]))
+		i++;
+	int rc;
+	/* JSON through the strict reader, so its messages speak JSON */
+	if (i < len && (text[i] == '{' || text[i] == '[')) {
+		cJSON *doc = np_json_parse_strict(text, len, "NAD file", e);
+		if (!doc)
+			return e && e->code ? e->code : -EINVAL;
+		rc = one_doc(doc, &w);
+		cJSON_Delete(doc);
+	} else {
+		rc = np_yaml_each(text, len, "NAD file", one_doc, &w, e);
 	}
-	return found;
+	return rc < 0 ? rc : w.found;
+}
+
+static int keep_first(cJSON *config, void *arg)
+{
+	cJSON **out = arg;
+	if (!*out)
+		*out = cJSON_Duplicate(config, 1);
+	return 0;
+}
+
+cJSON *nad_config(const char *text, size_t len, struct np_err *e)
+{
+	cJSON *out = NULL;
+	int n = nad_each(text, len, keep_first, &out, e);
+	if (n == 0)
+		np_errmsg(e, -EINVAL, "no NetworkAttachmentDefinition (a document of kind NetworkAttachmentDefinition) found");
+	if (n <= 0) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	return out;
 }

@@ -1,7 +1,7 @@
-/* The CNI config inside a NetworkAttachmentDefinition, from its JSON form
- * or its YAML form. For YAML, spec.config may be a single- or double-quoted
- * scalar (over several lines) or a block scalar (| or >); other YAML is out
- * of scope and refused with a message. */
+/* The CNI config inside NetworkAttachmentDefinitions, from a JSON or YAML
+ * file: one NAD, several "---"-separated documents, or a `kubectl get -o
+ * yaml` List. A document is a NAD by its kind, and its spec.config must be
+ * a string holding a JSON object (a plugin config or a conflist). */
 #ifndef NETPREP_NAD_H
 #define NETPREP_NAD_H
 
@@ -11,10 +11,10 @@
 
 #define NAD_MAX (1024 * 1024)
 
-/* Returns the parsed config (a plugin config or a conflist). */
+/* The config of the first NAD in text. */
 cJSON *nad_config(const char *text, size_t len, struct np_err *e);
-/* Splits "---"-separated documents and calls cb with each NAD's config;
- * non-NAD documents are skipped. Returns the number of NADs found. */
+/* Calls cb with each NAD's config (cb must not keep it); documents of
+ * other kinds are skipped. Returns the number of NADs found. */
 int nad_each(const char *text, size_t len, int (*cb)(cJSON *config, void *arg), void *arg,
 	     struct np_err *e);
 
