@@ -179,6 +179,49 @@ static void progress_json(const struct mig_progress *p, void *arg)
 	fflush(stdout);
 }
 
+/* The TCP port the target's libvirt daemon listens on for dest_uri, or 0
+ * when the URI names none (a local or ssh transport). */
+static unsigned libvirt_port(const char *uri)
+{
+	const char *hostpart = strstr(uri, "://");
+	if (!hostpart)
+		return 0;
+	hostpart += 3;
+	const char *end = hostpart + strcspn(hostpart, "/?");
+	const char *colon = NULL;
+	if (*hostpart == '[') { /* [v6]:port */
+		const char *rb = memchr(hostpart, ']', (size_t)(end - hostpart));
+		colon = rb && rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+	} else {
+		colon = memchr(hostpart, ':', (size_t)(end - hostpart));
+	}
+	if (colon) {
+		unsigned long p = strtoul(colon + 1, NULL, 10);
+		return p > 0 && p <= 65535 ? (unsigned)p : 0;
+	}
+	if (!strncmp(uri, "qemu+tcp://", 11))
+		return 16509;
+	if (!strncmp(uri, "qemu+tls://", 11) || !strncmp(uri, "qemu://", 7))
+		return 16514; /* a plain remote qemu:// URI means TLS */
+	return 0;
+}
+
+/* KubeVirt's shape (GetTargetListenerPorts): the port that listens on the
+ * target node -> the port it leads to, 0 for the libvirt connection and
+ * 49152 for the memory stream. Here both listen directly. */
+static void add_listener_ports(cJSON *ports, const struct mig_opts *o)
+{
+	char key[16];
+	unsigned lv = o->dest_uri && strstr(o->dest_uri, "://") && strncmp(o->dest_uri, "qemu:///", 8) ?
+			      libvirt_port(o->dest_uri) : 0;
+	if (lv) {
+		snprintf(key, sizeof(key), "%u", lv);
+		cJSON_AddNumberToObject(ports, key, 0);
+	}
+	snprintf(key, sizeof(key), "%u", o->port);
+	cJSON_AddNumberToObject(ports, key, 49152);
+}
+
 static cJSON *config_json(const struct mig_opts *o)
 {
 	cJSON *c = cJSON_CreateObject();
@@ -206,10 +249,7 @@ static void print_status(const struct mig_opts *o, const struct mig_status *st, 
 	cJSON_AddStringToObject(s, "sourceNode", st->source_node);
 	cJSON_AddStringToObject(s, "targetNode", st->target_node);
 	cJSON_AddStringToObject(s, "targetNodeAddress", o->target_address);
-	cJSON *ports = cJSON_AddObjectToObject(s, "targetDirectMigrationNodePorts");
-	char port[16];
-	snprintf(port, sizeof(port), "%u", o->port);
-	cJSON_AddNumberToObject(ports, port, 0);   /* KubeVirt: "port": 0 for the memory stream */
+	add_listener_ports(cJSON_AddObjectToObject(s, "targetDirectMigrationNodePorts"), o);
 	cJSON_AddStringToObject(s, "startTimestamp", st->start);
 	cJSON_AddStringToObject(s, "endTimestamp", st->end);
 	cJSON_AddBoolToObject(s, "completed", st->outcome == MIG_COMPLETED);
