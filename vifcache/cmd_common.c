@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "kubevirt.h"
 #include "names.h"
 #include "sriov.h"
@@ -239,13 +241,27 @@ void vc_cli_print_json(cJSON *j)
 	cJSON_free(s);
 }
 
+/* A named input must be a regular file: a FIFO would block the reader
+ * (maybe holding the cache's lock) until someone writes to it. Stdin is the
+ * one stream allowed. */
+static int open_input(const char *path, size_t max, struct np_err *e)
+{
+	if (!strcmp(path, "-"))
+		return STDIN_FILENO;
+	struct stat st;
+	int fd = np_open_state(AT_FDCWD, path, O_RDONLY, 0, &st, e);
+	if (fd >= 0 && (size_t)st.st_size > max) {
+		close(fd);
+		return np_errmsg(e, -EFBIG, "%s is larger than %zu bytes", path, max);
+	}
+	return fd;
+}
+
 char *vc_cli_read_input(const char *path, size_t max, size_t *len, struct np_err *e)
 {
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : STDIN_FILENO;
-	if (fd < 0) {
-		np_errf(e, -errno, "cannot open %s", path);
+	int fd = open_input(path, max, e);
+	if (fd < 0)
 		return NULL;
-	}
 	size_t cap = 65536, n = 0;
 	char *buf = malloc(cap + 1);
 	while (buf) {

@@ -51,6 +51,7 @@ int cmd_gc(int argc, char **argv)
 	struct np_err e = { 0 };
 	if (vc_liveness_scan(&lv, &e) < 0) {
 		fprintf(stderr, "vifcache gc: %s\n", e.msg);
+		vc_liveness_free(&lv); /* a scan that failed midway has found some */
 		return VC_EXIT_FAIL;
 	}
 	struct vc_store s;
