@@ -19,10 +19,23 @@ static bool is_vm(const struct cni_conf *c)
 	return c->vm.name[0] && c->vm.namespace_[0];
 }
 
+/* The cache key (K8S_POD_NAMESPACE, the kubevirt.io/domain annotation,
+ * CNI_IFNAME) becomes path components: checked here too, whatever the
+ * config parser let through. */
+static int check_key(const struct cni_conf *c, const struct cni_env *env, struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	if (vc_key_validate(c->vm.namespace_, c->vm.name, env->ifname, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "vif-cache: %s", e.msg);
+	return 0;
+}
+
 int vifhook_reattach(struct cni_conf *c, const struct cni_env *env, struct cni_error *ce)
 {
 	if (!is_vm(c))
 		return 0;
+	if (check_key(c, env, ce) < 0)
+		return -1;
 	struct vc_store s;
 	struct vc_record r;
 	struct np_err e = { 0 };
@@ -85,6 +98,8 @@ int vifhook_record(const struct cni_conf *c, const struct cni_env *env,
 {
 	if (!is_vm(c))
 		return 0;
+	if (check_key(c, env, ce) < 0)
+		return -1;
 	struct vc_record r = { .schema = VC_SCHEMA, .state = VC_FINISHED, .binding = binding_of(c) };
 	snprintf(r.ns, sizeof(r.ns), "%s", c->vm.namespace_);
 	snprintf(r.vm, sizeof(r.vm), "%s", c->vm.name);
@@ -150,6 +165,8 @@ int vifhook_forget(const struct cni_conf *c, const struct cni_env *env, struct c
 {
 	if (!is_vm(c))
 		return 0;
+	if (check_key(c, env, ce) < 0)
+		return -1;
 	struct vc_store s;
 	struct vc_record r;
 	struct np_err e = { 0 };
@@ -157,11 +174,12 @@ int vifhook_forget(const struct cni_conf *c, const struct cni_env *env, struct c
 		return cni_fail(ce, CNI_ERR_INTERNAL, "vif-cache: %s", e.msg);
 	int rc = vc_store_read(&s, c->vm.namespace_, c->vm.name, env->ifname, &r, &e);
 	/* another pod's record (an imported one, the other side of a
-	 * migration) is not this DEL's to remove */
+	 * migration) is not this DEL's to remove; with no record (an ADD
+	 * that failed), only directories left empty go */
 	if (rc == 0 && !strcmp(r.owner.container_id, env->container_id))
 		rc = vc_store_remove(&s, r.ns, r.vm, r.pod_iface, &e);
 	else
-		rc = 0;
+		rc = vc_store_prune(&s, c->vm.namespace_, c->vm.name, &e);
 	vc_store_close(&s);
 	return rc < 0 ? cni_fail(ce, CNI_ERR_INTERNAL, "vif-cache: %s", e.msg) : 0;
 }

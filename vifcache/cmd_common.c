@@ -98,8 +98,7 @@ static int parse_key(const char *s, bool need_iface, struct vc_opts *o, struct n
 	if (need_iface && !iface)
 		return np_errmsg(e, -EINVAL, "key \"%s\" must be NAMESPACE/VM/IFACE", np_quote(s, q, sizeof(q)));
 	int rc;
-	if ((rc = np_valid_network_name(ns, e)) < 0 || (rc = np_valid_network_name(vm, e)) < 0 ||
-	    (iface && (rc = np_valid_ifname(iface, "IFACE", e)) < 0))
+	if ((rc = vc_key_validate(ns, vm, iface, e)) < 0)
 		return rc;
 	strcpy(o->ns, ns);
 	strcpy(o->vm, vm);

@@ -90,12 +90,31 @@ static const struct vc_record *exported_for(const struct sources *src, const cha
 	return NULL;
 }
 
+/* What is wrong with KubeVirt's file of a bridge record, or NULL. Another
+ * MAC than the record's is wrong too: the old layout let the record of an
+ * interface named "vif-cache-<iface>" replace KubeVirt's file of <iface>.
+ * A node-wide scan (vm_dirfd set) looks closer only at files that fail the
+ * cheap check. */
+static const char *kubevirt_problem(struct vc_store *s, const char *ns, const char *vm, int vm_dirfd,
+				    const struct vc_record *cur, const char *iface)
+{
+	struct vc_record kv;
+	if (vm_dirfd >= 0 && vc_store_kubevirt_looks_right(vm_dirfd, iface, cur))
+		return NULL;
+	if ((vm_dirfd >= 0 ? vc_store_read_kubevirt_at(vm_dirfd, iface, &kv, NULL) :
+			     vc_store_read_kubevirt(s, ns, vm, iface, &kv, NULL)) < 0)
+		return "KubeVirt vif-cache file missing or unreadable";
+	if (kv.has_mac != cur->has_mac || (cur->has_mac && memcmp(kv.mac, cur->mac, NP_MAC_LEN)))
+		return "KubeVirt vif-cache file has another MAC than the record";
+	return NULL;
+}
+
 /* cur: the record as read (NULL if read_rc < 0, read_err then says why). */
 static void plan_one(const struct vc_opts *o, const char *ns, const char *vm, struct vc_store *s,
 		     const struct vc_liveness *lv, const struct sources *src, struct target *t,
 		     const struct vc_record *curp, int read_rc, const char *read_err, int vm_dirfd)
 {
-	struct vc_record cur, kv;
+	struct vc_record cur;
 	struct np_err e = { 0 };
 	bool have_cur = curp != NULL;
 	if (have_cur)
@@ -106,12 +125,10 @@ static void plan_one(const struct vc_opts *o, const char *ns, const char *vm, st
 		note(t, "torn or unreadable: ", read_err);
 	if (have_cur && cur.state == VC_FINISHED && !vc_owner_alive(lv, &cur.owner))
 		note(t, "stale: state finished but its owner (launcher netns/pod) is gone", NULL);
-	/* a node-wide scan looks closer only at files that fail the cheap check */
-	if (have_cur && cur.binding == VC_BRIDGE &&
-	    !(vm_dirfd >= 0 && vc_store_kubevirt_looks_right(vm_dirfd, t->iface, &cur)) &&
-	    (vm_dirfd >= 0 ? vc_store_read_kubevirt_at(vm_dirfd, t->iface, &kv, NULL) :
-			     vc_store_read_kubevirt(s, ns, vm, t->iface, &kv, NULL)) < 0)
-		note(t, "KubeVirt vif-cache file missing or unreadable", NULL);
+	const char *kv_problem = have_cur && cur.binding == VC_BRIDGE ?
+		kubevirt_problem(s, ns, vm, vm_dirfd, &cur, t->iface) : NULL;
+	if (kv_problem)
+		note(t, kv_problem, NULL);
 
 	struct vc_live live;
 	bool have_live = o->netns && vc_live_read(o->netns, o->iface ? o->iface : t->iface, &live, NULL) == 0;

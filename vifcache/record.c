@@ -70,13 +70,21 @@ static int parse_time(const char *s, long long *out)
 	return 0;
 }
 
+int vc_key_validate(const char *ns, const char *vm, const char *pod_iface, struct np_err *e)
+{
+	int rc;
+	if ((rc = np_valid_k8s_label(ns, "namespace", e)) < 0 ||
+	    (rc = np_valid_k8s_subdomain(vm, "VM name", e)) < 0 ||
+	    (pod_iface && (rc = np_valid_ifname(pod_iface, "pod interface", e)) < 0))
+		return rc;
+	return 0;
+}
+
 int vc_record_validate(const struct vc_record *r, struct np_err *e)
 {
 	int rc;
-	if ((rc = np_valid_network_name(r->ns, e)) < 0 ||
-	    (rc = np_valid_network_name(r->vm, e)) < 0 ||
-	    (rc = np_valid_network_name(r->network, e)) < 0 ||
-	    (rc = np_valid_ifname(r->pod_iface, "pod interface", e)) < 0)
+	if ((rc = vc_key_validate(r->ns, r->vm, r->pod_iface, e)) < 0 ||
+	    (rc = np_valid_network_name(r->network, e)) < 0)
 		return np_err_prefix(e, rc, "record: ");
 	if (r->uid[0] && (rc = np_valid_path_component(r->uid, 63, "VMI UID", e)) < 0)
 		return rc;

@@ -68,6 +68,11 @@ const char *vc_binding_name(enum vc_binding b);
 const char *vc_state_name(enum vc_state s);
 int vc_binding_parse(const char *s, enum vc_binding *out);
 
+/* The cache key of a record, before it becomes path components: the
+ * namespace a DNS-1123 label, the VM name a DNS-1123 subdomain (Kubernetes'
+ * rules for both), the pod interface a kernel interface name. pod_iface may
+ * be NULL (a VM's key alone). */
+int vc_key_validate(const char *ns, const char *vm, const char *pod_iface, struct np_err *e);
 /* Checks names and ranges of a record built in memory (before writing). */
 int vc_record_validate(const struct vc_record *r, struct np_err *e);
 cJSON *vc_record_to_json(const struct vc_record *r);

@@ -1,11 +1,13 @@
-/* The vif-cache store: <root>/<namespace>/<vm>/<podiface>.json (mignet's
- * record, mode 0600) and, for bridge binding, vif-cache-<podiface>.json
- * beside it (KubeVirt's encoding, mode 0604, owned by the qemu user).
- * No symlink is followed anywhere, names are validated before they become
- * path components, writers hold <root>/.lock, and every write is atomic
- * and durable (temp file, fsync, rename, fsync of the directory), so a
- * reader sees the old or the new record and a crash never leaves a torn
- * one. */
+/* The vif-cache store: <root>/<namespace>/<vm>/ holds KubeVirt's
+ * vif-cache-<podiface>.json (bridge binding; KubeVirt's encoding, mode
+ * 0604, owned by the qemu user), and its subdirectory mignet/ (0700) holds
+ * mignet's records, <podiface>.json (mode 0600). Records of the old layout
+ * (<vm>/<podiface>.json) are still read, and move on their next write.
+ * No symlink is followed anywhere, no non-regular file is opened, names
+ * are validated before they become path components, writers hold
+ * <root>/.lock, and every write is atomic and durable (temp file, fsync,
+ * rename, fsync of the directory), so a reader sees the old or the new
+ * record and a crash never leaves a torn one. */
 #ifndef MIGNET_VC_STORE_H
 #define MIGNET_VC_STORE_H
 
@@ -15,6 +17,9 @@
 #include "record.h"
 
 #define VC_DEFAULT_ROOT "/run/mignet/vifcache"
+/* The records' directory inside a VM directory: not a name KubeVirt's
+ * files ("vif-cache-*.json") or old records ("*.json") can have. */
+#define VC_RECORD_DIR "mignet"
 
 struct vc_store {
 	int rootfd;
@@ -45,9 +50,13 @@ int vc_store_read_kubevirt_at(int dirfd, const char *pod_iface, struct vc_record
  * well-formed JSON whose MAC is r's. false means "look closer" (missing,
  * damaged, different, or just unusual), not a verdict. */
 bool vc_store_kubevirt_looks_right(int dirfd, const char *pod_iface, const struct vc_record *r);
-/* Removes the record and its KubeVirt file; 0 if there was nothing. */
+/* Removes the record and its KubeVirt file, then the VM's directories
+ * that are left empty; 0 if there was nothing. */
 int vc_store_remove(struct vc_store *s, const char *ns, const char *vm,
 		    const char *pod_iface, struct np_err *e);
+/* Removes <ns>/<vm> (and <ns>) if nothing is left in them: for a writer
+ * whose attachment has no record (a failed ADD's DEL). */
+int vc_store_prune(struct vc_store *s, const char *ns, const char *vm, struct np_err *e);
 
 /* One entry of a walk: r is NULL when the file could not be parsed (then
  * err says why). */

@@ -6,6 +6,7 @@
 set -uo pipefail
 build=$(cd "${MIGNET_BUILD:-build}" && pwd)
 vc=$build/vifcache cni=$build/mignet-cni
+VC_DIR=mignet # the records' directory inside a VM directory
 p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))v-"
 na=${p}na nb=${p}nb pa=${p}pa pb=${p}pb gone=${p}gone
 data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-vifcache.XXXXXX")
@@ -78,7 +79,7 @@ repair_case() { # label
 		bad "repair: $label" "verify still fails: $("$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb" 2>&1)"
 	fi
 }
-rm -f "$vmdir/pod16477688c0e.json" "$vmdir/vif-cache-pod16477688c0e.json"
+rm -f "$vmdir/mignet/pod16477688c0e.json" "$vmdir/vif-cache-pod16477688c0e.json"
 expect "verify reports the missing file (exit 4)" 4 "$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb"
 repair_case "missing vif-cache file on the target"
 grep -q "missing" "$data/plan" && ok "repair --dry-run named the problem first" || bad "dry run" "$(cat "$data/plan")"
@@ -87,17 +88,17 @@ grep -q "missing" "$data/plan" && ok "repair --dry-run named the problem first" 
 ip netns add "$gone"
 "$vc" populate "$key" --root "$rb" --network vlan13 --netns "/run/netns/$pb" --container-id deadlauncher >/dev/null
 gone_ino=$(stat -c %i "/run/netns/$gone")
-jq --argjson i "$gone_ino" '.owner.netnsInode = $i' "$vmdir/pod16477688c0e.json" > "$data/stale.json" &&
-	cp "$data/stale.json" "$vmdir/pod16477688c0e.json"
+jq --argjson i "$gone_ino" '.owner.netnsInode = $i' "$vmdir/mignet/pod16477688c0e.json" > "$data/stale.json" &&
+	cp "$data/stale.json" "$vmdir/mignet/pod16477688c0e.json"
 ip netns del "$gone"
 "$vc" repair prod/vm-a --root "$rb" --dry-run 2>&1 | grep -q "stale" &&
 	ok "repair --dry-run finds the stale record of a dead launcher" || bad "stale detection" "not reported"
 repair_case "stale finished state from a dead launcher"
 
-printf '{"schemaVersion":1,"vm":{"namesp' > "$vmdir/pod16477688c0e.json"
+printf '{"schemaVersion":1,"vm":{"namesp' > "$vmdir/mignet/pod16477688c0e.json"
 expect "verify reports the torn file (exit 4)" 4 "$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb"
 repair_case "torn file"
-head -c 300 /dev/urandom > "$vmdir/pod16477688c0e.json"
+head -c 300 /dev/urandom > "$vmdir/mignet/pod16477688c0e.json"
 repair_case "garbage file"
 
 ip -n "$pb" addr add 10.13.0.200/24 dev pod16477688c0e
@@ -110,7 +111,7 @@ ip -n "$pb" addr del 10.13.0.200/24 dev pod16477688c0e
 "$vc" repair prod/vm-a --root "$rb" --netns "/run/netns/$pb" --container-id tgt1 >/dev/null 2>&1  # resync after .200
 ip -n "$pb" link set pod16477688c0e down
 expect "verify ignores routes on a down link" 0 "$vc" verify "$key" --root "$rb" --netns "/run/netns/$pb"
-rm -f "$vmdir/pod16477688c0e.json"
+rm -f "$vmdir/mignet/pod16477688c0e.json"
 "$vc" repair prod/vm-a --root "$rb" --netns "/run/netns/$pb" --from-export "$data/export.json" --container-id tgt1 >/dev/null 2>&1
 gw=$(jq -r .Gateway "$vmdir/vif-cache-pod16477688c0e.json"); nr=$("$vc" show "$key" --root "$rb" --json | jq '.[0].routes | length')
 [ "$gw" = 10.13.0.1 ] && [ "$nr" = 1 ] && ok "repair from a down link keeps the known routes and gateway" ||
@@ -122,7 +123,7 @@ ip -n "$pb" route replace default via 10.13.0.1 2>/dev/null
 cat > "$data/domain.xml" <<XML
 <domain type='kvm'><devices><interface type='ethernet'><mac address='$maca'/><alias name='ua-vlan13'/></interface></devices></domain>
 XML
-rm -f "$vmdir/pod16477688c0e.json"
+rm -f "$vmdir/mignet/pod16477688c0e.json"
 "$vc" repair "$key" --root "$rb" --domain-xml "$data/domain.xml" --network vlan13 >/dev/null 2>&1 &&
 	[ "$("$vc" show "$key" --root "$rb" --json | jq -r '.[0].mac')" = "$maca" ] &&
 	ok "repair rebuilds the MAC from the libvirt domain XML" || bad "domain XML repair" "MAC not restored"
@@ -131,10 +132,10 @@ rm -f "$vmdir/pod16477688c0e.json"
 mkdir -p "$data/real" && ln -s "$data/real" "$data/link"
 expect "a symlinked cache root is refused" 1 "$vc" populate "$key" --root "$data/link" --network n --netns "/run/netns/$pb"
 [ -z "$(ls -A "$data/real")" ] && ok "nothing was written through the symlinked root" || bad "symlinked root" "files appeared"
-cp "$vmdir/pod16477688c0e.json" "$data/saved.json" 2>/dev/null
-ln -sf /etc/hostname "$rb/prod/vm-a/pod16477688c0e.json"
+cp "$vmdir/mignet/pod16477688c0e.json" "$data/saved.json" 2>/dev/null
+ln -sf /etc/hostname "$rb/prod/vm-a/mignet/pod16477688c0e.json"
 expect "a symlinked record file is not followed (show exit 3: damaged)" 3 "$vc" show prod/vm-a --root "$rb"
-rm -f "$rb/prod/vm-a/pod16477688c0e.json"
+rm -f "$rb/prod/vm-a/mignet/pod16477688c0e.json"
 mv "$rb/prod/vm-a" "$data/vmdir" && ln -s "$data/vmdir" "$rb/prod/vm-a"
 expect "a symlinked VM directory is not followed" 1 "$vc" populate "$key" --root "$rb" --network n --netns "/run/netns/$pb"
 rm "$rb/prod/vm-a" && mv "$data/vmdir" "$rb/prod/vm-a"
@@ -169,8 +170,8 @@ while [ $kills -lt 200 ] && [ $trials -lt 2000 ]; do
 	wait $pid 2>/dev/null
 	[ $? = 137 ] && kills=$((kills + 1))
 	trials=$((trials + 1))
-	[ -f "$crash/prod/vm-a/pod16477688c0e.json" ] || { bad_files=$((bad_files + 1)); echo "record gone after trial $trials"; }
-	for f in "$crash"/prod/vm-a/* "$crash"/prod/vm-a/.*.tmp; do
+	[ -f "$crash/prod/vm-a/mignet/pod16477688c0e.json" ] || { bad_files=$((bad_files + 1)); echo "record gone after trial $trials"; }
+	for f in "$crash"/prod/vm-a/* "$crash"/prod/vm-a/.*.tmp "$crash"/prod/vm-a/mignet/* "$crash"/prod/vm-a/mignet/.*.tmp; do
 		[ -f "$f" ] || continue
 		case $f in
 		*vif-cache-*) jq -e '.MAC == "AgAAAAAK" or .MAC == "AgAAAAAL"' "$f" >/dev/null 2>&1 || { bad_files=$((bad_files + 1)); echo "bad: $f"; } ;;
@@ -209,8 +210,8 @@ left=$("$vc" list --root "$data/gc" --json | jq -r '[.[] | .vm.name] | sort | jo
 # --- the store's contract: modes and owners, the writer lock ---
 st=$data/store live=(--netns "/run/netns/$pb" --iface pod16477688c0e)
 "$vc" populate prod/vm-s/net1 --root "$st" --network n "${live[@]}" --kubevirt >/dev/null
-modes=$(cd "$st/prod/vm-s" && stat -c '%n %a %u:%g' net1.json vif-cache-net1.json | tr '\n' ';')
-[ "$modes" = "net1.json 600 0:0;vif-cache-net1.json 604 107:107;" ] &&
+modes=$(cd "$st/prod/vm-s" && stat -c "%n %a %u:%g" mignet mignet/net1.json vif-cache-net1.json | tr '\n' ';')
+[ "$modes" = "mignet 700 0:0;mignet/net1.json 600 0:0;vif-cache-net1.json 604 107:107;" ] &&
 	ok "the record is 0600, KubeVirt's file 0604 and owned by 107:107 by default" || bad "file modes" "$modes"
 "$vc" populate prod/vm-s/net1 --root "$st" --network n "${live[@]}" --kubevirt --kubevirt-owner 4242:4343 >/dev/null
 modes=$(stat -c '%a %u:%g' "$st/prod/vm-s/vif-cache-net1.json")
@@ -230,11 +231,11 @@ for _ in $(seq 2000); do
 	kill -0 "$lpid" 2>/dev/null || break
 	sleep 0.005
 done
-[ -n "$blocked" ] && [ ! -e "$st/prod/vm-l/net1.json" ] &&
+[ -n "$blocked" ] && [ ! -e "$st/prod/vm-l/mignet/net1.json" ] &&
 	ok "a second writer blocks on the writer lock and writes nothing meanwhile" || bad "writer lock" "blocked=${blocked:-no}, $(ls "$st/prod/vm-l" 2>&1)"
 exec 9>&-
 wait "$lpid"; rc=$?
-[ "$rc" = 0 ] && [ -f "$st/prod/vm-l/net1.json" ] && ok "it writes once the lock is released" || bad "writer after the lock" "exit $rc"
+[ "$rc" = 0 ] && [ -f "$st/prod/vm-l/mignet/net1.json" ] && ok "it writes once the lock is released" || bad "writer after the lock" "exit $rc"
 
 # 16 writers of one key at once: all succeed, one of them wins whole
 for i in $(seq 16); do
@@ -298,5 +299,152 @@ expect "DEL keeps a record it does not own" 0 sh -c "ip netns exec $nb env CNI_C
 ip netns exec "$nb" env CNI_COMMAND=DEL CNI_CONTAINERID=tgt1 CNI_NETNS="/run/netns/$pb" CNI_IFNAME=pod16477688c0e \
 	CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=prod" "$cni" < "$data/conf-$nb.json" >/dev/null
 expect "DEL of the owning pod removes its record" 4 "$vc" show "$key" --root "$rb"
+[ ! -e "$rb/prod" ] && ok "... and the VM's and the namespace's directories, left empty" || bad "DEL's directories" "$(find "$rb/prod")"
+
+# --- the plugin as kubelet runs it, for VM vm-* on node B's bridge ---
+vm_conf() { # root vm
+	cat <<CONF
+{"cniVersion":"1.0.0","name":"vlan13","type":"mignet-bridge","bridge":"vlan-13","vifCacheDir":"$1",
+ "capabilities":{"io.kubernetes.cri.pod-annotations":true},
+ "runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"kubevirt.io/domain":"$2"}}}
+CONF
+}
+cni_vm() { # COMMAND conf-file ifname container-id (bounded: a hang is a failure, not a stuck suite)
+	ip netns exec "$nb" timeout 30 env CNI_COMMAND="$1" CNI_CONTAINERID="$4" CNI_NETNS="/run/netns/$pb" CNI_IFNAME="$3" \
+		CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-$4" \
+		"$cni" < "$2"
+}
+b64mac() { jq -r .MAC "$1" 2>/dev/null; }
+
+# --- a pod interface named vif-cache-<x>: its record is not KubeVirt's file of <x> ---
+kr=$data/kvname
+"$vc" populate prod/vm-n/x --root "$kr" --network n --from-result "$data/r-a.json" --iface pod16477688c0e >/dev/null
+cp -p "$kr/prod/vm-n/vif-cache-x.json" "$data/kv-x.json"
+jq '.records[0].podInterface = "vif-cache-x" | .records[0].mac = "02:00:00:00:00:0b" | .records[0].vm.name = "vm-n" | .vm = "vm-n"' \
+	"$data/export.json" > "$data/kvname.json"
+"$vc" import "$data/kvname.json" --root "$kr" >/dev/null
+kvstat=$(stat -c '%a %u:%g' "$kr/prod/vm-n/vif-cache-x.json")
+cmp -s "$kr/prod/vm-n/vif-cache-x.json" "$data/kv-x.json" && [ "$kvstat" = "604 107:107" ] &&
+	ok "importing a record for pod interface vif-cache-x leaves KubeVirt's file of x as it was ($kvstat)" ||
+	bad "vif-cache-x import" "KubeVirt's file of x is now: $kvstat $(head -c 120 "$kr/prod/vm-n/vif-cache-x.json")"
+ifaces=$("$vc" list --root "$kr" --json | jq -r '[.[] | .podInterface + ":" + (.kubevirtFile | tostring)] | sort | join(",")')
+[ "$ifaces" = "vif-cache-x:true,x:true" ] && ok "list shows both records, each with its own KubeVirt file" || bad "list of vif-cache-x" "$ifaces"
+"$vc" populate prod/vm-n/p0 --root "$kr" --network n --from-result "$data/r-b.json" --iface pod16477688c0e >/dev/null
+cp -p "$kr/prod/vm-n/vif-cache-p0.json" "$data/kv-p0.json"
+vm_conf "$kr" vm-n > "$data/conf-kvname.json"
+out=$(cni_vm ADD "$data/conf-kvname.json" vif-cache-p0 kvn1 2>&1); rc=$?
+cmp -s "$kr/prod/vm-n/vif-cache-p0.json" "$data/kv-p0.json" && [ $rc = 0 ] &&
+	[ "$("$vc" show prod/vm-n/vif-cache-p0 --root "$kr" --json | jq -r '.[0].owner.containerID')" = kvn1 ] &&
+	ok "the plugin's ADD with CNI_IFNAME vif-cache-p0 writes its own record and leaves KubeVirt's file of p0 alone" ||
+	bad "ADD vif-cache-p0" "exit $rc: $out; $(ls -R "$kr/prod/vm-n")"
+cni_vm DEL "$data/conf-kvname.json" vif-cache-p0 kvn1 >/dev/null 2>&1
+cmp -s "$kr/prod/vm-n/vif-cache-p0.json" "$data/kv-p0.json" && [ ! -e "$kr/prod/vm-n/$VC_DIR/vif-cache-p0.json" ] &&
+	[ "$(b64mac "$kr/prod/vm-n/vif-cache-vif-cache-x.json")" = AgAAAAAL ] &&
+	ok "its DEL removes that record and KubeVirt's file of vif-cache-p0 only" || bad "DEL vif-cache-p0" "$(ls -R "$kr/prod/vm-n")"
+
+# --- records of the old layout (<vm>/<iface>.json) are read, and move when written ---
+mv "$kr/prod/vm-n/$VC_DIR/x.json" "$kr/prod/vm-n/x.json"
+old_mac=$("$vc" show prod/vm-n/x --root "$kr" --json | jq -r '.[0].mac')
+n=$("$vc" list --root "$kr" | grep -c ' x ')
+"$vc" populate prod/vm-n/x --root "$kr" --network n --from-result "$data/r-a.json" --iface pod16477688c0e >/dev/null
+[ "$old_mac" = 02:00:00:00:00:0a ] && [ "$n" = 1 ] && [ ! -e "$kr/prod/vm-n/x.json" ] && [ -f "$kr/prod/vm-n/$VC_DIR/x.json" ] &&
+	ok "a record in the old layout is shown and listed once, and its next write moves it to $VC_DIR/" ||
+	bad "old layout" "mac $old_mac, listed $n time(s), $(ls "$kr/prod/vm-n" "$kr/prod/vm-n/$VC_DIR")"
+
+# --- FIFOs: never a hang; an error naming the path (list: that record damaged) ---
+fr=$data/fifo-cache fifo=$data/a.fifo
+mkfifo "$fifo"
+"$vc" populate prod/vm-f/x --root "$fr" --network n --from-result "$data/r-a.json" --iface pod16477688c0e >/dev/null
+mkfifo "$fr/prod/vm-f/$VC_DIR/y.json"
+expect_named() { # label expected-rc needle command... (each bounded by timeout: 124 is a hang)
+	local label=$1 want=$2 needle=$3 out rc; shift 3
+	if declare -F "$1" >/dev/null; then out=$("$@" 2>&1); else out=$(timeout 20 "$@" 2>&1); fi; rc=$?
+	if [ "$rc" = "$want" ] && grep -qF -- "$needle" <<<"$out"; then ok "$label"; else bad "$label" "exit $rc (want $want, naming '$needle'): $out"; fi
+}
+out=$(timeout 20 "$vc" list --root "$fr" 2>&1); rc=$?
+[ $rc = 3 ] && grep -q "prod/vm-f/$VC_DIR/y.json is not a regular file" <<<"$out" && grep -q '^prod  *vm-f  *x  *n ' <<<"$out" &&
+	ok "list reports a FIFO record as damaged, naming it, and lists the others" || bad "list with a FIFO" "exit $rc: $out"
+expect_named "show of a FIFO record: damaged (exit 3)" 3 "y.json is not a regular file" "$vc" show prod/vm-f/y --root "$fr"
+expect_named "export skips the FIFO record and exports the rest" 0 "exported 1 record" "$vc" export prod/vm-f --root "$fr" -o "$data/f.json"
+expect_named "gc walks past the FIFO record" 0 "record(s) removed" "$vc" gc --root "$fr"
+expect_named "repair names the FIFO record and does not hang" 1 "y.json is not a regular file" "$vc" repair --root "$fr"
+expect_named "import of a FIFO is refused, naming it" 1 "$fifo is not a regular file" "$vc" import "$fifo" --root "$fr"
+expect_named "repair --from-export of a FIFO is refused" 1 "$fifo is not a regular file" "$vc" repair prod/vm-f --root "$fr" --from-export "$fifo"
+expect_named "repair --domain-xml of a FIFO is refused" 1 "$fifo is not a regular file" "$vc" repair prod/vm-f --root "$fr" --domain-xml "$fifo"
+expect_named "populate --from-result of a FIFO is refused" 1 "$fifo is not a regular file" "$vc" populate prod/vm-f/z --root "$fr" --network n --from-result "$fifo"
+expect_named "verify --netns of a FIFO is refused" 4 "not a network namespace" "$vc" verify prod/vm-f/x --root "$fr" --netns "$fifo"
+expect_named "stdin (-) stays the one stream an input may be" 0 "imported 1 record" sh -c "cat '$data/f.json' | '$vc' import - --root '$data/fifo-stdin'"
+vm_conf "$fr" vm-f > "$data/conf-fifo.json"
+expect_named "the plugin's ADD over a FIFO record fails, naming it" 1 "y.json is not a regular file" cni_vm ADD "$data/conf-fifo.json" y fifo1
+expect_named "the plugin's DEL over a FIFO record ends" 0 "" cni_vm DEL "$data/conf-fifo.json" y fifo1
+
+# --- a write that fails leaves no directory, and DEL removes empty ones ---
+wr=$data/wfail
+"$vc" populate prod/vm-keep/x --root "$wr" --network n --from-result "$data/r-a.json" --iface pod16477688c0e >/dev/null
+for i in 1 2 3 4 5 6 7 8; do vm_conf "$wr" "vm-w$i" > "$data/conf-w$i.json"; done
+left=0 addok=0 leftdel=0
+for i in 1 2 3 4 5 6 7 8; do
+	# every byte written to a file fails (EFBIG), as on a full disk
+	out=$(trap '' XFSZ; ulimit -f 0; cni_vm ADD "$data/conf-w$i.json" net1 wfail$i 2>&1) && addok=$((addok + 1))
+	[ -e "$wr/prod/vm-w$i" ] && left=$((left + 1))
+	cni_vm DEL "$data/conf-w$i.json" net1 wfail$i >/dev/null 2>&1
+	[ -e "$wr/prod/vm-w$i" ] && leftdel=$((leftdel + 1))
+done
+[ $addok = 0 ] && [ $left = 0 ] && [ $leftdel = 0 ] && grep -q 'vif-cache: cache: prod/vm-w8/mignet/net1.json: cannot write' <<<"$out" &&
+	ok "8 ADDs whose record write fails: all fail, none leaves its VM directory (nor does its DEL)" ||
+	bad "failed ADDs" "$addok succeeded, $left left a directory after ADD, $leftdel after DEL (last: $out)"
+out=$(trap '' XFSZ; ulimit -f 0; "$vc" populate prod2/vm-a/x --root "$wr" --network n --from-result "$data/r-a.json" --iface pod16477688c0e 2>&1); rc=$?
+out2=$(trap '' XFSZ; ulimit -f 0; "$vc" import "$data/kvname.json" --root "$wr" 2>&1); rc2=$?
+[ $rc = 1 ] && [ $rc2 = 1 ] && [ ! -e "$wr/prod2" ] && [ ! -e "$wr/prod/vm-n" ] && [ -f "$wr/prod/vm-keep/$VC_DIR/x.json" ] &&
+	ok "populate and import that cannot write leave no directory, and other VMs' records stay" ||
+	bad "failed populate/import" "exit $rc/$rc2: $out $out2; $(find "$wr" -type d)"
+mkdir -p "$wr/prod/vm-w9/$VC_DIR" "$wr/prod9/vm-w9/$VC_DIR"
+vm_conf "$wr" vm-w9 > "$data/conf-w9.json"
+cni_vm DEL "$data/conf-w9.json" net1 wfail9 >/dev/null 2>&1
+[ ! -e "$wr/prod/vm-w9" ] && [ -d "$wr/prod/vm-keep" ] && [ -d "$wr/prod9/vm-w9" ] &&
+	ok "DEL removes an empty VM directory an older version left, and nothing else" || bad "DEL prune" "$(find "$wr" -type d)"
+if unshare -m true 2>/dev/null; then
+	# ENOSPC itself: a full 4 KiB tmpfs in a mount namespace of our own
+	out=$(unshare -m sh -c 'mkdir -p "$1" && mount -t tmpfs -o size=4k,mode=0700 none "$1" &&
+		head -c 65536 /dev/zero > "$1/filler" 2>/dev/null; "$2" populate prod/vm-a/x --root "$1/c" --network n \
+		--from-result "$3" --iface pod16477688c0e; echo "rc=$?"; find "$1/c" -mindepth 1 -type d' sh "$data/tiny" "$vc" "$data/r-a.json" 2>&1)
+	grep -q 'No space left on device' <<<"$out" && grep -q '^rc=1$' <<<"$out" && [ "$(sed -n '/^rc=/,$p' <<<"$out" | wc -l)" = 1 ] &&
+		ok "a full filesystem (ENOSPC): populate fails and leaves no directory" || bad "ENOSPC" "$out"
+else
+	echo "    ENOSPC: unshare -m is not available here, so the full-tmpfs case did not run (EFBIG above covers the path)"
+fi
+
+# --- hard links: every state file is replaced, never written through ---
+hl=$data/hardlink
+"$vc" populate prod/vm-h/x --root "$hl" --network n --from-result "$data/r-a.json" --iface pod16477688c0e >/dev/null
+for f in outside1 outside2 outside3; do echo "not vifcache's" > "$data/$f"; done
+rm -f "$hl/prod/vm-h/$VC_DIR/x.json" "$hl/prod/vm-h/vif-cache-x.json"
+ln "$data/outside1" "$hl/prod/vm-h/$VC_DIR/x.json" && ln "$data/outside2" "$hl/prod/vm-h/vif-cache-x.json"
+ln "$data/outside3" "$data/export-link.json"
+"$vc" populate prod/vm-h/x --root "$hl" --network n --from-result "$data/r-b.json" --iface pod16477688c0e >/dev/null
+"$vc" export prod/vm-h --root "$hl" -o "$data/export-link.json" >/dev/null
+same=$(cat "$data/outside1" "$data/outside2" "$data/outside3" | sort -u)
+links=$(stat -c %h "$data/outside1" "$data/outside2" "$data/outside3" | sort -u)
+[ "$same" = "not vifcache's" ] && [ "$links" = 1 ] && [ "$(b64mac "$hl/prod/vm-h/vif-cache-x.json")" = AgAAAAAL ] &&
+	[ "$(jq -r '.records[0].mac' "$data/export-link.json")" = 02:00:00:00:00:0b ] &&
+	ok "hard links planted as the record, KubeVirt's file and export -o's file are replaced, their other names untouched" ||
+	bad "hard links" "outside: '$same', link counts $links"
+
+# --- names: Kubernetes rules for namespaces (label) and VM names (subdomain) ---
+expect_named "an uppercase namespace is refused, naming field, value and reason" 2 \
+	'namespace "Prod" is not a valid Kubernetes name (DNS-1123 label): uppercase letters are not allowed' "$vc" show Prod/vm-a --root "$kr"
+expect_named "a VM name with '_' is refused" 2 'VM name "vm_a" is not a valid Kubernetes name (DNS-1123 subdomain)' \
+	"$vc" populate prod/vm_a/net1 --root "$kr" --network n --from-result "$data/r-a.json" --iface pod16477688c0e
+expect_named "a VM name that is a subdomain (dots) is fine" 0 "populated prod/vm.a.b/net1" \
+	"$vc" populate prod/vm.a.b/net1 --root "$kr" --network n --from-result "$data/r-a.json" --iface pod16477688c0e
+jq '.namespace = "Prod" | .records[0].vm.namespace = "Prod"' "$data/export.json" > "$data/upper.json"
+expect_named "an export document with namespace Prod is refused" 1 'namespace "Prod" is not a valid Kubernetes name' \
+	"$vc" import "$data/upper.json" --root "$data/names"
+vm_conf "$data/names" VM-A > "$data/conf-upper.json"
+expect_named "the plugin refuses a VM name VM-A (annotation kubevirt.io/domain)" 1 '"VM-A" is not a valid Kubernetes name' \
+	cni_vm ADD "$data/conf-upper.json" net1 upper1
+[ -z "$(ls -A "$data/names" 2>/dev/null | grep -v '^\.lock$')" ] && ok "nothing was written for the refused names" ||
+	bad "refused names" "$(find "$data/names")"
+cni_vm DEL "$data/conf-upper.json" net1 upper1 >/dev/null 2>&1
 
 finish

@@ -1,20 +1,31 @@
 /* vif-cache formats: KubeVirt's encoding against golden files in both
- * directions, mignet's record round trip, and hostile content. */
+ * directions, mignet's record round trip, and hostile content; the store
+ * on a private tree: the two file families apart, the old layout, FIFOs,
+ * failed writes, hard links and Kubernetes names. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include "atomic_file.h"
 #include "base64.h"
 #include "domainxml.h"
 #include "exportdoc.h"
 #include "jsoncheck.h"
 #include "kubevirt.h"
 #include "record.h"
+#include "store.h"
 
 static char *slurp(const char *name, size_t *len)
 {
@@ -261,8 +272,8 @@ static void test_record_hostile(void **state)
 		{ "{\"schemaVersion\":2}", "schemaVersion 2 is not supported" },
 		{ "{\"schemaVersion\":\"1\"}", "whole number" },
 		{ "{\"schemaVersion\":1,\"vm\":\"x\"}", "\"vm\" must be an object" },
-		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"../etc\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\"}", "must start with a letter or digit" },
-		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"a/b\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\"}", "may contain only" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"../etc\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\"}", "namespace \"../etc\" is not a valid Kubernetes name" },
+		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"a/b\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\"}", "namespace \"a/b\" is not a valid Kubernetes name" },
 		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"../../x\",\"binding\":\"bridge\",\"state\":\"finished\"}", "forbidden character" },
 		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\\u0000/../x\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"bridge\",\"state\":\"finished\"}", "escaped NUL" },
 		{ "{\"schemaVersion\":1,\"vm\":{\"namespace\":\"ns\",\"name\":\"a\"},\"network\":\"n\",\"podInterface\":\"net1\",\"binding\":\"tap\",\"state\":\"finished\"}", "\"binding\" must be" },
@@ -373,6 +384,378 @@ static void test_json_check(void **state)
 	assert_null(v);
 }
 
+
+/* --- the store, on a private tree ----------------------------------- */
+
+static char root[256];
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st; (void)flag; (void)f;
+	return remove(path);
+}
+
+static int make_root(void **state)
+{
+	(void)state;
+	const char *base = getenv("TMPDIR_BASE");
+	snprintf(root, sizeof(root), "%s-unitvc-XXXXXX", base ? base : "/tmp/mignet-test");
+	if (!mkdtemp(root))
+		return -1;
+	chmod(root, 0700);
+	return 0;
+}
+
+static int remove_root(void **state)
+{
+	(void)state;
+	return nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A writer on root; KubeVirt's files keep our own owner (no root needed). */
+static void open_store(struct vc_store *s)
+{
+	struct np_err e = { 0 };
+	if (vc_store_open(s, root, true, &e) < 0)
+		fail_msg("%s", e.msg);
+	s->kubevirt_uid = (uid_t)-1;
+	s->kubevirt_gid = (gid_t)-1;
+}
+
+static const char *path_of(const char *rel)
+{
+	static char p[512];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	return p;
+}
+
+static void move(const char *from, const char *to)
+{
+	char a[512];
+	snprintf(a, sizeof(a), "%s", path_of(from));
+	assert_int_equal(rename(a, path_of(to)), 0);
+}
+
+static bool exists(const char *rel)
+{
+	struct stat st;
+	return lstat(path_of(rel), &st) == 0;
+}
+
+static void store_record(struct vc_store *s, const char *ns, const char *vm, const char *iface,
+			 uint8_t last, bool kubevirt)
+{
+	struct vc_record r;
+	struct np_err e = { 0 };
+	base_record(&r);
+	strcpy(r.ns, ns);
+	strcpy(r.vm, vm);
+	strcpy(r.pod_iface, iface);
+	r.has_mac = true;
+	const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, last };
+	memcpy(r.mac, mac, 6);
+	if (vc_store_write(s, &r, &e) < 0 || (kubevirt && vc_store_write_kubevirt(s, &r, &e) < 0))
+		fail_msg("%s/%s/%s: %s", ns, vm, iface, e.msg);
+}
+
+struct seen {
+	int n, damaged, with_kv;
+	char ifaces[8][IFNAMSIZ];
+	char errors[8][NP_ERR_MAX];
+};
+
+static int seen_cb(const struct vc_entry *en, void *arg)
+{
+	struct seen *w = arg;
+	if (w->n < 8) {
+		snprintf(w->ifaces[w->n], IFNAMSIZ, "%s", en->pod_iface);
+		snprintf(w->errors[w->n], NP_ERR_MAX, "%s", en->r ? "" : en->err->msg);
+	}
+	w->n++;
+	w->damaged += !en->r;
+	w->with_kv += en->has_kubevirt;
+	return 0;
+}
+
+static const char *seen_error(const struct seen *w, const char *iface)
+{
+	for (int i = 0; i < w->n && i < 8; i++)
+		if (!strcmp(w->ifaces[i], iface))
+			return w->errors[i];
+	return NULL;
+}
+
+/* A pod interface named "vif-cache-x": its record must not be KubeVirt's
+ * file of "x", and the walk shows both records. */
+static void test_store_kubevirt_name_apart(void **state)
+{
+	(void)state;
+	struct vc_store s;
+	struct vc_record r;
+	struct np_err e = { 0 };
+	bool disabled;
+	open_store(&s);
+	store_record(&s, "prod", "vm-a", "x", 0x0a, true);
+	store_record(&s, "prod", "vm-a", "vif-cache-x", 0x0b, true);
+	assert_int_equal(vc_store_read_kubevirt(&s, "prod", "vm-a", "x", &r, &e), 0);
+	assert_true(r.has_mac);
+	assert_int_equal(r.mac[5], 0x0a); /* still KubeVirt's file of x */
+	size_t len;
+	char *txt;
+	int vm = open(path_of("prod/vm-a"), O_RDONLY | O_DIRECTORY);
+	assert_int_equal(np_file_read(vm, "vif-cache-x.json", 1 << 20, &txt, &len, &e), 0);
+	close(vm);
+	assert_int_equal(vc_kubevirt_parse(txt, len, &r, &disabled, &e), 0);
+	assert_null(strstr(txt, "schemaVersion"));
+	free(txt);
+	assert_int_equal(vc_store_read(&s, "prod", "vm-a", "vif-cache-x", &r, &e), 0);
+	assert_int_equal(r.mac[5], 0x0b);
+	struct seen w = { 0 };
+	assert_int_equal(vc_store_walk(&s, "prod", "vm-a", seen_cb, &w, &e), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.damaged, 0);
+	assert_int_equal(w.with_kv, 2);
+	assert_true(exists("prod/vm-a/" VC_RECORD_DIR "/vif-cache-x.json"));
+	assert_int_equal(vc_store_remove(&s, "prod", "vm-a", "vif-cache-x", &e), 0);
+	assert_int_equal(vc_store_read_kubevirt(&s, "prod", "vm-a", "x", &r, &e), 0);
+	assert_int_equal(vc_store_remove(&s, "prod", "vm-a", "x", &e), 0);
+	vc_store_close(&s);
+}
+
+/* Records of the old layout (<vm>/<iface>.json) are read, listed once,
+ * move on their next write and go with a remove; an old "vif-cache-*"
+ * name is never taken for a record. */
+static void test_store_old_layout(void **state)
+{
+	(void)state;
+	struct vc_store s;
+	struct vc_record r;
+	struct np_err e = { 0 };
+	open_store(&s);
+	store_record(&s, "prod", "vm-o", "x", 1, true);
+	store_record(&s, "prod", "vm-o", "y", 2, false);
+	move("prod/vm-o/" VC_RECORD_DIR "/x.json", "prod/vm-o/x.json");
+	/* an old copy of y beside the new one: the new one counts */
+	char from[512];
+	snprintf(from, sizeof(from), "%s", path_of("prod/vm-o/" VC_RECORD_DIR "/y.json"));
+	assert_int_equal(link(from, path_of("prod/vm-o/y.json")), 0);
+	assert_int_equal(vc_store_read(&s, "prod", "vm-o", "x", &r, &e), 0);
+	assert_int_equal(r.mac[5], 1);
+	assert_int_equal(vc_store_read(&s, "prod", "vm-o", "vif-cache-x", &r, &e), -ENOENT);
+	struct seen w = { 0 };
+	assert_int_equal(vc_store_walk(&s, "prod", "vm-o", seen_cb, &w, &e), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.damaged, 0);
+	assert_int_equal(w.with_kv, 1);
+	store_record(&s, "prod", "vm-o", "x", 3, false);
+	assert_false(exists("prod/vm-o/x.json"));
+	assert_true(exists("prod/vm-o/" VC_RECORD_DIR "/x.json"));
+	assert_true(exists("prod/vm-o/vif-cache-x.json"));
+	assert_int_equal(vc_store_remove(&s, "prod", "vm-o", "y", &e), 0);
+	assert_false(exists("prod/vm-o/y.json"));
+	assert_int_equal(vc_store_remove(&s, "prod", "vm-o", "x", &e), 0);
+	assert_false(exists("prod/vm-o"));
+	vc_store_close(&s);
+}
+
+/* FIFOs where records, KubeVirt files or the records' directory belong:
+ * errors that name the path, never a reader blocked for ever. */
+static void test_store_fifo(void **state)
+{
+	(void)state;
+	struct vc_store s;
+	struct vc_record r;
+	struct np_err e = { 0 };
+	alarm(20); /* a blocked open ends the suite instead of hanging it */
+	open_store(&s);
+	store_record(&s, "prod", "vm-f", "x", 1, true);
+	assert_int_equal(mkfifo(path_of("prod/vm-f/" VC_RECORD_DIR "/y.json"), 0600), 0);
+	assert_int_equal(mkfifo(path_of("prod/vm-f/z.json"), 0600), 0); /* old layout */
+	assert_int_equal(mkfifo(path_of("prod/vm-f/vif-cache-y.json"), 0600), 0);
+	assert_true(vc_store_read(&s, "prod", "vm-f", "y", &r, &e) < 0);
+	assert_non_null(strstr(e.msg, "prod/vm-f/" VC_RECORD_DIR "/y.json is not a regular file"));
+	np_err_clear(&e);
+	assert_true(vc_store_read_kubevirt(&s, "prod", "vm-f", "y", &r, &e) < 0);
+	assert_non_null(strstr(e.msg, "vif-cache-y.json is not a regular file"));
+	np_err_clear(&e);
+	struct seen w = { 0 };
+	assert_int_equal(vc_store_walk(&s, "prod", "vm-f", seen_cb, &w, &e), 0);
+	assert_int_equal(w.n, 3);
+	assert_int_equal(w.damaged, 2);
+	assert_non_null(strstr(seen_error(&w, "y"), "is not a regular file"));
+	assert_non_null(strstr(seen_error(&w, "z"), "prod/vm-f/z.json is not a regular file"));
+	assert_string_equal(seen_error(&w, "x"), "");
+	/* the records' directory itself a FIFO */
+	assert_int_equal(mkdir(path_of("prod/vm-g"), 0755), 0);
+	assert_int_equal(mkfifo(path_of("prod/vm-g/" VC_RECORD_DIR), 0600), 0);
+	assert_true(vc_store_read(&s, "prod", "vm-g", "x", &r, &e) < 0);
+	assert_non_null(strstr(e.msg, "prod/vm-g/" VC_RECORD_DIR " (not a directory"));
+	np_err_clear(&e);
+	assert_true(vc_store_remove(&s, "prod", "vm-g", "x", &e) < 0);
+	w = (struct seen){ 0 };
+	assert_int_equal(vc_store_walk(&s, "prod", "vm-g", seen_cb, &w, &e), 0);
+	assert_int_equal(w.n, 0);
+	alarm(0);
+	vc_store_close(&s);
+}
+
+/* A write that fails leaves no directory it made; removing the last
+ * record, or pruning a VM without one, leaves none either. */
+static void test_store_failed_write_leaves_no_dir(void **state)
+{
+	(void)state;
+	struct vc_store s;
+	struct vc_record r;
+	struct np_err e = { 0 };
+	open_store(&s);
+	store_record(&s, "keep", "vm-1", "x", 1, false);
+	base_record(&r);
+	strcpy(r.ns, "gone");
+	struct rlimit old, none;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	none = old;
+	none.rlim_cur = 0; /* every write of a byte fails, like a full disk */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &none), 0);
+	int rc1 = vc_store_write(&s, &r, &e);
+	strcpy(r.ns, "keep");
+	strcpy(r.vm, "vm-2");
+	int rc2 = vc_store_write_kubevirt(&s, &r, &e);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_true(rc1 < 0 && rc2 < 0);
+	assert_false(exists("gone"));
+	assert_false(exists("keep/vm-2"));
+	assert_true(exists("keep/vm-1/" VC_RECORD_DIR "/x.json"));
+	/* what an older version left: pruned, unless something is in it */
+	assert_int_equal(mkdir(path_of("old"), 0755), 0);
+	assert_int_equal(mkdir(path_of("old/vm-3"), 0755), 0);
+	assert_int_equal(mkdir(path_of("old/vm-3/" VC_RECORD_DIR), 0700), 0);
+	assert_int_equal(vc_store_prune(&s, "old", "vm-3", &e), 0);
+	assert_false(exists("old"));
+	assert_int_equal(vc_store_prune(&s, "keep", "vm-1", &e), 0);
+	assert_true(exists("keep/vm-1/" VC_RECORD_DIR "/x.json"));
+	assert_int_equal(vc_store_prune(&s, "Keep", "vm-1", &e), -EINVAL);
+	assert_int_equal(vc_store_remove(&s, "keep", "vm-1", "x", &e), 0);
+	assert_false(exists("keep"));
+	vc_store_close(&s);
+	struct vc_store ro;
+	assert_int_equal(vc_store_open(&ro, root, false, &e), 0);
+	assert_int_equal(vc_store_prune(&ro, "keep", "vm-1", &e), -EBADF);
+	vc_store_close(&ro);
+}
+
+/* A hard link planted where a state file goes is replaced, never written
+ * through: the file it shares an inode with keeps its content. */
+static void test_store_hard_link(void **state)
+{
+	(void)state;
+	struct vc_store s;
+	struct vc_record r;
+	struct np_err e = { 0 };
+	open_store(&s);
+	store_record(&s, "prod", "vm-h", "x", 1, true);
+	const char *names[] = { "prod/vm-h/" VC_RECORD_DIR "/x.json", "prod/vm-h/vif-cache-x.json" };
+	char outside[512];
+	snprintf(outside, sizeof(outside), "%s", path_of("outside"));
+	FILE *f = fopen(outside, "w");
+	assert_non_null(f);
+	fputs("not yours", f);
+	fclose(f);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(unlink(path_of(names[i])), 0);
+		assert_int_equal(link(outside, path_of(names[i])), 0);
+	}
+	store_record(&s, "prod", "vm-h", "x", 2, true);
+	char buf[64] = "";
+	f = fopen(outside, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "not yours");
+	struct stat st;
+	assert_int_equal(stat(outside, &st), 0);
+	assert_int_equal(st.st_nlink, 1);
+	assert_int_equal(vc_store_read(&s, "prod", "vm-h", "x", &r, &e), 0);
+	assert_int_equal(r.mac[5], 2);
+	assert_int_equal(vc_store_read_kubevirt(&s, "prod", "vm-h", "x", &r, &e), 0);
+	assert_int_equal(r.mac[5], 2);
+	unlink(outside);
+	assert_int_equal(vc_store_remove(&s, "prod", "vm-h", "x", &e), 0);
+	vc_store_close(&s);
+}
+
+/* Namespaces are DNS-1123 labels and VM names DNS-1123 subdomains, from
+ * every way in: keys, records, export documents, directories of the cache. */
+static void test_kubernetes_names(void **state)
+{
+	(void)state;
+	static const struct { const char *ns, *vm, *iface, *needle; } cases[] = {
+		{ "prod", "vm-a", "net1", NULL },
+		{ "prod", "vm.a.b", "net1", NULL },
+		{ "0prod", "9", "net.1", NULL },
+		{ "Prod", "vm-a", "net1", "namespace \"Prod\" is not a valid Kubernetes name (DNS-1123 label): uppercase" },
+		{ "prod", "VM-A", "net1", "VM name \"VM-A\" is not a valid Kubernetes name (DNS-1123 subdomain): uppercase" },
+		{ "pr_od", "vm-a", "net1", "namespace \"pr_od\" is not a valid Kubernetes name" },
+		{ "prod.x", "vm-a", "net1", "'.' is not allowed" },
+		{ "-prod", "vm-a", "net1", "must start and end" },
+		{ "prod", "vm-", "net1", "must start and end" },
+		{ "prod", "vm..a", "net1", "empty part" },
+		{ "prod", "..", "net1", "empty part" },
+		{ "prod", "vm-a", "a/b", "forbidden character" },
+		{ "", "vm-a", "net1", "namespace is empty" },
+		{ "p123456789012345678901234567890123456789012345678901234567890123", "vm-a", "net1",
+		  "longer than 63 characters" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct np_err e = { 0 };
+		int rc = vc_key_validate(cases[i].ns, cases[i].vm, cases[i].iface, &e);
+		if (!cases[i].needle ? rc != 0 : rc != -EINVAL || !strstr(e.msg, cases[i].needle))
+			fail_msg("case %zu (%s/%s/%s): rc %d, \"%s\"", i, cases[i].ns, cases[i].vm,
+				 cases[i].iface, rc, e.msg);
+	}
+	char long_vm[300];
+	memset(long_vm, 'a', 254);
+	long_vm[254] = '\0';
+	struct np_err e = { 0 };
+	assert_int_equal(vc_key_validate("prod", long_vm, NULL, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "longer than 253"));
+	/* a record or an export naming one is refused before any path is made */
+	struct vc_store s;
+	struct vc_record r;
+	open_store(&s);
+	base_record(&r);
+	strcpy(r.ns, "Prod");
+	np_err_clear(&e);
+	assert_int_equal(vc_store_write(&s, &r, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "namespace \"Prod\""));
+	assert_false(exists("Prod"));
+	cJSON *arr = cJSON_CreateArray();
+	cJSON_AddItemToArray(arr, vc_record_to_json(&r));
+	cJSON *doc = vc_export_doc("Prod", "vm-a", arr);
+	char *txt = cJSON_Print(doc);
+	cJSON_Delete(doc);
+	struct vc_record *out = NULL;
+	np_err_clear(&e);
+	assert_true(vc_export_parse(txt, strlen(txt), &out, &e) < 0);
+	assert_non_null(strstr(e.msg, "namespace \"Prod\" is not a valid Kubernetes name"));
+	free(txt);
+	/* directories no Kubernetes object could have made are not walked */
+	store_record(&s, "prod", "vm-k", "x", 1, false);
+	move("prod/vm-k", "prod/VM-K");
+	struct seen w = { 0 };
+	assert_int_equal(vc_store_walk(&s, "prod", NULL, seen_cb, &w, &e), 0);
+	assert_int_equal(w.n, 0);
+	np_err_clear(&e);
+	assert_int_equal(vc_store_walk(&s, "prod", "VM-K", seen_cb, &w, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "VM name \"VM-K\""));
+	np_err_clear(&e);
+	assert_int_equal(vc_store_read(&s, "prod", "VM-K", "x", &r, &e), -EINVAL);
+	move("prod/VM-K", "prod/vm-k");
+	assert_int_equal(vc_store_remove(&s, "prod", "vm-k", "x", &e), 0);
+	vc_store_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +768,12 @@ int main(void)
 		cmocka_unit_test(test_export_doc),
 		cmocka_unit_test(test_domain_xml),
 		cmocka_unit_test(test_json_check),
+		cmocka_unit_test_setup_teardown(test_store_kubevirt_name_apart, make_root, remove_root),
+		cmocka_unit_test_setup_teardown(test_store_old_layout, make_root, remove_root),
+		cmocka_unit_test_setup_teardown(test_store_fifo, make_root, remove_root),
+		cmocka_unit_test_setup_teardown(test_store_failed_write_leaves_no_dir, make_root, remove_root),
+		cmocka_unit_test_setup_teardown(test_store_hard_link, make_root, remove_root),
+		cmocka_unit_test_setup_teardown(test_kubernetes_names, make_root, remove_root),
 	};
 	return cmocka_run_group_tests_name("vif-cache formats", tests, NULL, NULL);
 }
