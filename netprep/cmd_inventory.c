@@ -10,12 +10,15 @@ static void help(FILE *f)
 {
 	fprintf(f,
 		"usage: netprep inventory [--json] [--netns PATH] [--node NAME] [--iface NAME]\n"
-		"                         [--cni-conf-dir DIR] [--cni-bin-dir DIR] [--proc-sys DIR] [--qemu BIN]\n\n"
+		"                         [--migration-netns PATH] [--cni-conf-dir DIR] [--cni-bin-dir DIR]\n"
+		"                         [--proc-sys DIR] [--qemu BIN]\n\n"
 		"Lists what this node has that migration depends on: bridges and their ports,\n"
 		"VLANs, macvlan masters and MTUs, the migration interface (default migration0)\n"
 		"and its addresses, CNI configs and mignet plugins, libvirt and QEMU versions,\n"
 		"vm.unprivileged_userfaultfd, and whether ports 49152/49153 are free.\n"
-		"--json prints the document netprep compare takes.\n\n"
+		"--json prints the document netprep compare takes.\n"
+		"--migration-netns: where the migration interface and ports are looked for;\n"
+		"in a cluster that is virt-handler's pod, /proc/<virt-handler pid>/ns/net.\n\n"
 		"exit: 0 listed, 1 the node could not be read, 2 usage\n");
 }
 
@@ -26,6 +29,7 @@ int cmd_inventory(int argc, char **argv)
 		{ "node", required_argument, NULL, 'N' }, { "iface", required_argument, NULL, 'i' },
 		{ "cni-conf-dir", required_argument, NULL, 'c' }, { "cni-bin-dir", required_argument, NULL, 'b' },
 		{ "proc-sys", required_argument, NULL, 'p' }, { "qemu", required_argument, NULL, 'q' },
+		{ "migration-netns", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	struct inv_opts o = { 0 };
@@ -42,6 +46,7 @@ int cmd_inventory(int argc, char **argv)
 		case 'b': o.cni_bin_dir = optarg; break;
 		case 'p': o.proc_sys = optarg; break;
 		case 'q': o.qemu = optarg; break;
+		case 'm': o.migration_netns = optarg; break;
 		case 'h': help(stdout); return NP_EXIT_OK;
 		default: help(stderr); return NP_EXIT_USAGE;
 		}

@@ -54,15 +54,30 @@ static int addr_cb(const struct np_addr_info *a, void *arg)
 	return 0;
 }
 
-static void add_links(cJSON *doc, struct np_nl *nl, const struct links *ls, const char *mig)
+/* The migration interface as found in ls (the links of nl's namespace). */
+static void add_migration(cJSON *doc, struct np_nl *nl, const struct links *ls, const char *mig)
+{
+	cJSON *m = cJSON_AddObjectToObject(doc, "migration");
+	cJSON_AddStringToObject(m, "interface", mig);
+	cJSON_AddBoolToObject(m, "present", false);
+	for (int i = 0; i < ls->n; i++) {
+		const struct np_link_info *l = &ls->l[i];
+		if (strcmp(l->name, mig))
+			continue;
+		cJSON_ReplaceItemInObject(m, "present", cJSON_CreateTrue());
+		cJSON_AddNumberToObject(m, "mtu", l->mtu);
+		cJSON_AddBoolToObject(m, "up", (l->flags & IFF_UP) != 0);
+		struct addr_out ao = { l->ifindex, cJSON_AddArrayToObject(m, "addresses") };
+		np_addr_list(nl, NULL, AF_UNSPEC, addr_cb, &ao, NULL);
+	}
+}
+
+static void add_links(cJSON *doc, const struct links *ls)
 {
 	cJSON *links = cJSON_AddArrayToObject(doc, "links");
 	cJSON *bridges = cJSON_AddArrayToObject(doc, "bridges");
 	cJSON *vlans = cJSON_AddArrayToObject(doc, "vlans");
 	cJSON *masters = cJSON_AddArrayToObject(doc, "macvlanMasters");
-	cJSON *m = cJSON_AddObjectToObject(doc, "migration");
-	cJSON_AddStringToObject(m, "interface", mig);
-	cJSON_AddBoolToObject(m, "present", false);
 	for (int i = 0; i < ls->n; i++) {
 		const struct np_link_info *l = &ls->l[i];
 		cJSON *o = cJSON_CreateObject();
@@ -101,13 +116,6 @@ static void add_links(cJSON *doc, struct np_nl *nl, const struct links *ls, cons
 				seen |= parent && !strcmp(x->valuestring, parent);
 			if (parent && !seen)
 				cJSON_AddItemToArray(masters, cJSON_CreateString(parent));
-		}
-		if (!strcmp(l->name, mig)) {
-			cJSON_ReplaceItemInObject(m, "present", cJSON_CreateTrue());
-			cJSON_AddNumberToObject(m, "mtu", l->mtu);
-			cJSON_AddBoolToObject(m, "up", (l->flags & IFF_UP) != 0);
-			struct addr_out ao = { l->ifindex, cJSON_AddArrayToObject(m, "addresses") };
-			np_addr_list(nl, NULL, AF_UNSPEC, addr_cb, &ao, NULL);
 		}
 	}
 }
@@ -181,21 +189,36 @@ static int check_port(void *arg, struct np_err *e)
 
 cJSON *np_inventory(const struct inv_opts *o, struct np_err *e)
 {
-	struct np_nl *nl = np_nl_alloc();
-	struct links *ls = calloc(1, sizeof(*ls));
+	struct np_nl *nl = np_nl_alloc(), *mnl = NULL;
+	struct links *ls = calloc(1, sizeof(*ls)), *mls = NULL;
 	cJSON *doc = NULL;
+	/* the migration network lives in virt-handler's pod, not on the host */
+	const char *mig_netns = o->migration_netns ? o->migration_netns : o->netns;
 	if (!nl || !ls) {
 		np_errmsg(e, -ENOMEM, "out of memory");
 		goto out;
 	}
 	if (np_nl_open(nl, o->netns, e) < 0 || np_link_list(nl, collect, ls, e) < 0)
 		goto out;
+	if (o->migration_netns) {
+		mnl = np_nl_alloc();
+		mls = calloc(1, sizeof(*mls));
+		if (!mnl || !mls) {
+			np_errmsg(e, -ENOMEM, "out of memory");
+			goto out;
+		}
+		if (np_nl_open(mnl, o->migration_netns, e) < 0 || np_link_list(mnl, collect, mls, e) < 0) {
+			np_err_prefix(e, e ? e->code : -EINVAL, "--migration-netns: ");
+			goto out;
+		}
+	}
 	doc = cJSON_CreateObject();
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1);
 	cJSON_AddNumberToObject(doc, "mignetInventory", 1);
 	cJSON_AddStringToObject(doc, "node", o->node_name ? o->node_name : host);
-	add_links(doc, nl, ls, o->migration_iface ? o->migration_iface : "migration0");
+	add_links(doc, ls);
+	add_migration(doc, mnl ? mnl : nl, mls ? mls : ls, o->migration_iface ? o->migration_iface : "migration0");
 
 	cJSON *cni = cJSON_AddObjectToObject(doc, "cni");
 	const char *conf = o->cni_conf_dir ? o->cni_conf_dir : "/etc/cni/net.d";
@@ -228,14 +251,18 @@ cJSON *np_inventory(const struct inv_opts *o, struct np_err *e)
 	cJSON *ports = cJSON_AddObjectToObject(doc, "migrationPortsFree");
 	for (int p = 49152; p <= 49153; p++) {
 		struct port_check pc = { p, false };
-		np_netns_run(o->netns, check_port, &pc, NULL);
+		np_netns_run(mig_netns, check_port, &pc, NULL);
 		snprintf(v, sizeof(v), "%d", p);
 		cJSON_AddBoolToObject(ports, v, pc.free_);
 	}
 out:
 	if (nl)
 		np_nl_close(nl);
+	if (mnl)
+		np_nl_close(mnl);
 	free(nl);
+	free(mnl);
 	free(ls);
+	free(mls);
 	return doc;
 }

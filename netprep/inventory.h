@@ -14,6 +14,8 @@ struct inv_opts {
 	const char *netns;          /* NULL: this namespace */
 	const char *node_name;      /* default: the hostname */
 	const char *migration_iface;/* default migration0 */
+	const char *migration_netns;/* where it and the ports are: virt-handler's
+				     * pod (/proc/PID/ns/net); NULL: netns */
 	const char *cni_conf_dir;   /* default /etc/cni/net.d */
 	const char *cni_bin_dir;    /* default /opt/cni/bin */
 	const char *proc_sys;       /* default /proc/sys */

@@ -9,7 +9,7 @@ np=$build/netprep
 p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))n-"
 na=${p}a nb=${p}b
 data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-netprep.XXXXXX")
-cleanup() { ip netns del "$na" 2>/dev/null; ip netns del "$nb" 2>/dev/null; rm -rf "$data"; }
+cleanup() { for n in "$na" "$nb" "${p}handler"; do ip netns del "$n" 2>/dev/null; done; rm -rf "$data"; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 . tests/lib/suite.sh
@@ -165,6 +165,22 @@ read -r ready <&"${LISTENER[0]}"
 echo >&"${LISTENER[1]}"; wait "$LISTENER_PID"
 [ "$ready" = listening ] && [ "$(jq -c .migrationPortsFree "$inv_b")" = '{"49152":false,"49153":true}' ] &&
 	ok "inventory sees the port taken in the node's namespace" || bad "inventory ports" "$ready $(jq -c .migrationPortsFree "$inv_b")"
+# In a cluster migration0 is in virt-handler's pod, not on the host: the
+# interface and the ports are looked for where --migration-netns points.
+hp=${p}handler
+ip netns add "$hp"; ip -n "$hp" link add migration0 type veth peer name m0p
+ip -n "$hp" addr add 10.1.1.9/24 dev migration0
+coproc LISTENER { ip netns exec "$hp" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("0.0.0.0", 49153)); s.listen()
+print("listening", flush=True); sys.stdin.readline()'; }
+read -r ready <&"${LISTENER[0]}"
+v=$("$np" inventory --json --netns "/run/netns/$na" --migration-netns "/run/netns/$hp" --cni-conf-dir "$data/conf" \
+	--proc-sys "$data/sys-$na" | jq -c '[.migration.present, .migration.addresses, .migrationPortsFree, (.bridges | length > 0)]')
+echo >&"${LISTENER[1]}"; wait "$LISTENER_PID"
+ip netns del "$hp"
+[ "$v" = '[true,["10.1.1.9/24"],{"49152":true,"49153":false},true]' ] &&
+	ok "inventory --migration-netns finds migration0 and the taken port in the handler's namespace, the bridges on the host" ||
+	bad "inventory --migration-netns" "$v"
 "$np" compare "$inv_a" "$inv_b" --nad examples/deploy/nad-vlan13.yaml --json > "$data/cmp.json"; rc=$?
 [ $rc = 4 ] && ok "compare exits 4 on blocking differences" || bad "compare exit" "$rc"
 for needle in "bridge vlan-13 exists on node-a but not on node-b" "migration interface MTU differs: 9000 on node-a, 1500 on node-b" \
