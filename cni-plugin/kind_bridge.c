@@ -96,6 +96,19 @@ static int bridge_parse(struct cni_ctx *ctx, struct cni_error *ce)
 	return 0;
 }
 
+/* A pod end left down holds its addresses, but the kernel refuses every
+ * route through it (and makes no subnet route): the result and the
+ * vif-cache record, which is written from the result, say only what the
+ * pod has. KubeVirt's bridge binding reads the routes of the pod
+ * interface for the guest's DHCP, so it needs the pod end up (README). */
+static void drop_routes(struct cni_conf *c, struct cni_result *res)
+{
+	snprintf(c->warning, sizeof(c->warning),
+		 "disableContainerInterface: %d route(s) from IPAM are neither installed (the pod end is down) nor in the result",
+		 res->n_routes);
+	res->n_routes = 0;
+}
+
 struct bridge_run {
 	struct attach_socks s;
 	char host_if[IFNAMSIZ];
@@ -303,6 +316,8 @@ static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_er
 		    attach_configure(r.s.ctr, &li, res, idx, b->dad,
 				     b->disable_container_iface, ce) < 0)
 			goto out;
+		if (b->disable_container_iface && res->n_routes)
+			drop_routes(ctx->conf, res);
 	} else if (!b->disable_container_iface &&
 		   np_link_set_up(r.s.ctr, env->ifname, true, &e) < 0) {
 		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);

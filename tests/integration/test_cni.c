@@ -300,6 +300,12 @@ static void test_l2_and_defaults(void **state)
 	assert_non_null(strstr(s, "\"local\":\"10."));
 	free(s);
 	cJSON_Delete(a);
+	/* the kernel refuses routes through a down link: the IPAM's default
+	 * route is neither in the pod nor claimed by the result */
+	a = nst_json("ip -j -n %s route show dev net1", ctr);
+	assert_int_equal(cJSON_GetArraySize(a), 0);
+	cJSON_Delete(a);
+	assert_false(has_key(out, "routes"));
 	cJSON_Delete(out);
 	c.command = "DEL";
 	assert_int_equal(cni_run(&c, conf, NULL), 0);
