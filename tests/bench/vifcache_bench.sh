@@ -16,15 +16,15 @@ ino=$(stat -L -c %i /proc/self/ns/net)   # an owner that is alive: gc keeps all
 tmpl=$root/tmpl
 result='{"cniVersion":"1.0.0","interfaces":[{"name":"pod16477688c0e","mac":"02:00:00:00:00:01","sandbox":"/proc/self/ns/net"}],"ips":[{"address":"10.13.0.5/24","gateway":"10.13.0.1","interface":0}],"routes":[{"dst":"0.0.0.0/0"}]}'
 "$vc" populate ns0/vm0/pod16477688c0e --root "$tmpl" --network vlan13 --from-result - <<<"$result" >/dev/null
-rec=$(sed "s/\"netnsInode\":[^,}]*/\"netnsInode\": $ino/" "$tmpl/ns0/vm0/pod16477688c0e.json")
+rec=$(sed "s/\"netnsInode\":[^,}]*/\"netnsInode\": $ino/" "$tmpl/ns0/vm0/mignet/pod16477688c0e.json")
 kv=$(cat "$tmpl/ns0/vm0/vif-cache-pod16477688c0e.json")
 rm -rf "$tmpl"
 for i in $(seq 0 $((n_ns - 1))); do
-	mkdir -p $(printf "$root/c/ns$i/vm%d " $(seq 0 $((n_vm - 1))))
+	mkdir -p $(printf "$root/c/ns$i/vm%d/mignet " $(seq 0 $((n_vm - 1))))
 	for j in $(seq 0 $((n_vm - 1))); do
 		d=$root/c/ns$i/vm$j
 		r=${rec//\"ns0\"/\"ns$i\"}
-		printf '%s' "${r//\"vm0\"/\"vm$j\"}" > "$d/pod16477688c0e.json"
+		printf '%s' "${r//\"vm0\"/\"vm$j\"}" > "$d/mignet/pod16477688c0e.json"
 		printf '%s' "$kv" > "$d/vif-cache-pod16477688c0e.json"
 	done
 done

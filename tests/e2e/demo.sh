@@ -208,7 +208,7 @@ mark "guest verified on B"
 say "Break it: a failed migration leaves the target's cache missing"
 echo "   KubeVirt would now loop on \"vif-cache-pod16477688c0e.json: no such file or directory\""
 echo "   and the documented fix is to restart the VM. mignet repairs it instead:"
-run rm "$lab/b/vifcache/prod/vm-a/pod16477688c0e.json" "$lab/b/vifcache/prod/vm-a/vif-cache-pod16477688c0e.json"
+run rm "$lab/b/vifcache/prod/vm-a/mignet/pod16477688c0e.json" "$lab/b/vifcache/prod/vm-a/vif-cache-pod16477688c0e.json"
 set +e
 run "$vc" verify prod/vm-a/pod16477688c0e --root "$lab/b/vifcache" --netns "/run/netns/$p-launcher-b"
 rc=$?
