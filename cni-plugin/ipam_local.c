@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipam_store.h"
@@ -11,7 +12,8 @@ typedef unsigned __int128 u128;
 static u128 ip_val(const struct np_ip *ip)
 {
 	u128 v = 0;
-	for (size_t i = 0; i < np_ip_len(ip->family); i++)
+	size_t len = ip->family == AF_INET ? 4 : 16;
+	for (size_t i = 0; i < len; i++)
 		v = v << 8 | ip->addr[i];
 	return v;
 }
@@ -212,72 +214,251 @@ static void fill_ip(struct cni_ip *out, const struct ipam_range *r,
 	out->iface = -1;
 }
 
-static int take(struct ipam_store *st, const struct ipam_owner *o,
-		const struct np_ip *ip, struct np_err *e)
+/* One address an ADD ends with, in result order. */
+struct pick {
+	struct np_ip ip;
+	const struct ipam_range *r;
+	int set;    /* the range set whose round-robin hint moves; -1: none */
+	bool lease; /* a lease file to create (not held, not shared) */
+};
+
+/* Round-robin order over a range set: from after the hint, every address
+ * of every range once, gateways skipped. */
+struct cursor {
+	const struct ipam_range_set *set;
+	int ri;
+	u128 cur, left;
+};
+
+static void cursor_init(struct cursor *k, const struct ipam_range_set *set, const struct np_ip *last)
 {
-	int rc = ipam_store_index_add(st, o, ip, e);
-	return rc < 0 ? rc : ipam_store_reserve(st, ip, o, e);
+	k->set = set;
+	k->ri = 0;
+	k->cur = ip_val(&set->ranges[0].start);
+	k->left = 0;
+	for (int i = 0; i < set->n; i++) {
+		k->left += ip_val(&set->ranges[i].end) - ip_val(&set->ranges[i].start) + 1;
+		if (last && in_range(&set->ranges[i], last)) {
+			k->ri = i;
+			k->cur = ip_val(last) + 1;
+		}
+	}
 }
 
-/* Round robin from after the last reservation, across the set's ranges,
- * skipping gateways; bounded so a huge IPv6 range cannot spin forever. */
-#define ALLOC_SCAN_MAX 65536
+static bool cursor_next(struct cursor *k, struct np_ip *ip, const struct ipam_range **rp)
+{
+	while (k->left > 0) {
+		k->left--;
+		const struct ipam_range *r = &k->set->ranges[k->ri];
+		if (k->cur > ip_val(&r->end) || k->cur < ip_val(&r->start)) {
+			k->ri = (k->ri + 1) % k->set->n;
+			r = &k->set->ranges[k->ri];
+			k->cur = ip_val(&r->start);
+		}
+		ip_set(ip, r->subnet.ip.family, k->cur++);
+		if (r->has_gateway && np_ip_equal(ip, &r->gateway))
+			continue;
+		*rp = r;
+		return true;
+	}
+	return false;
+}
 
-static int allocate_in_set(struct ipam_store *st, int set_idx,
-			   const struct ipam_range_set *set,
-			   const struct ipam_owner *o, struct cni_ip *out,
-			   struct cni_error *ce)
+/* The addresses of one range set that a listing of the store found taken,
+ * each by its place in the set: one bit per address when the set is small
+ * enough (a /12 of IPv4), else a sorted list of the names inside the set
+ * (a huge IPv6 range). */
+#define TAKEN_BITS_MAX ((u128)1 << 20)
+
+struct taken {
+	const struct ipam_range_set *set;
+	u128 base[IPAM_MAX_RANGES]; /* place of each range's first address */
+	u128 lo[IPAM_MAX_RANGES], hi[IPAM_MAX_RANGES]; /* each range's bounds */
+	u128 total;                 /* places in the set */
+	uint8_t *bits;              /* NULL: the list */
+	u128 *v;
+	size_t n, cap;
+};
+
+static u128 place(const struct taken *t, const struct ipam_range *r, const struct np_ip *ip)
+{
+	return t->base[r - t->set->ranges] + ip_val(ip) - ip_val(&r->start);
+}
+
+/* Called for every name of a crowded store: the bounds are kept as
+ * numbers and the name's value is computed once. */
+static int taken_add(const struct np_ip *ip, void *arg)
+{
+	struct taken *t = arg;
+	u128 v = ip_val(ip);
+	int ri = 0;
+	while (ri < t->set->n && (ip->family != t->set->ranges[ri].subnet.ip.family || v < t->lo[ri] || v > t->hi[ri]))
+		ri++;
+	if (ri == t->set->n)
+		return 0; /* another set's lease, or no lease at all */
+	u128 p = t->base[ri] + v - t->lo[ri];
+	if (t->bits) {
+		t->bits[p / 8] |= (uint8_t)(1u << (unsigned)(p % 8));
+		return 0;
+	}
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		u128 *nv = realloc(t->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		t->v = nv;
+		t->cap = cap;
+	}
+	t->v[t->n++] = p;
+	return 0;
+}
+
+static int place_cmp(const void *a, const void *b)
+{
+	u128 x = *(const u128 *)a, y = *(const u128 *)b;
+	return (x > y) - (x < y);
+}
+
+static void taken_free(struct taken *t)
+{
+	free(t->bits);
+	free(t->v);
+}
+
+static int taken_load(struct ipam_store *st, const struct ipam_range_set *set, struct taken *t,
+		      struct np_err *e)
+{
+	memset(t, 0, sizeof(*t));
+	t->set = set;
+	for (int i = 0; i < set->n; i++) {
+		t->base[i] = t->total;
+		t->lo[i] = ip_val(&set->ranges[i].start);
+		t->hi[i] = ip_val(&set->ranges[i].end);
+		t->total += t->hi[i] - t->lo[i] + 1;
+	}
+	if (t->total <= TAKEN_BITS_MAX && !(t->bits = calloc((size_t)(t->total / 8) + 1, 1)))
+		return np_errmsg(e, -ENOMEM, "IPAM store %s: out of memory", st->path);
+	int rc = ipam_store_each_name(st, taken_add, t, e);
+	if (rc < 0)
+		taken_free(t);
+	else if (!t->bits)
+		qsort(t->v, t->n, sizeof(*t->v), place_cmp);
+	return rc;
+}
+
+static bool taken_has(const struct taken *t, const struct ipam_range *r, const struct np_ip *ip)
+{
+	u128 p = place(t, r, ip);
+	return bsearch(&p, t->v, t->n, sizeof(*t->v), place_cmp) != NULL;
+}
+
+static bool bit_set(const uint8_t *bits, size_t p)
+{
+	return bits[p / 8] & (1u << (p % 8));
+}
+
+/* The first free place among count places from `from` on, wrapping at
+ * total: a byte at a time where all eight are taken. */
+static bool bits_first_free(const uint8_t *bits, size_t total, size_t from, size_t count, size_t *out)
+{
+	for (size_t i = 0; i < count;) {
+		size_t p = from + i < total ? from + i : from + i - total;
+		if (p % 8 == 0 && bits[p / 8] == 0xff && p + 8 <= total && count - i >= 8) {
+			i += 8;
+			continue;
+		}
+		if (!bit_set(bits, p)) {
+			*out = p;
+			return true;
+		}
+		i++;
+	}
+	return false;
+}
+
+/* The cursor's next free address by the bitmap, in the cursor's order:
+ * the places of the ranges follow each other as the cursor walks them, so
+ * the walk is a scan of bits (gateways marked taken first). */
+static bool bits_next(struct taken *t, const struct cursor *k, struct np_ip *ip,
+		      const struct ipam_range **rp)
+{
+	const struct ipam_range_set *set = t->set;
+	for (int i = 0; i < set->n; i++) {
+		const struct ipam_range *g = &set->ranges[i];
+		if (g->has_gateway && in_range(g, &g->gateway)) {
+			u128 p = place(t, g, &g->gateway);
+			t->bits[p / 8] |= (uint8_t)(1u << (unsigned)(p % 8));
+		}
+	}
+	int ri = k->ri;
+	u128 cur = k->cur;
+	if (cur > ip_val(&set->ranges[ri].end) || cur < ip_val(&set->ranges[ri].start)) {
+		ri = (ri + 1) % set->n;
+		cur = ip_val(&set->ranges[ri].start);
+	}
+	size_t p, from = (size_t)(t->base[ri] + cur - ip_val(&set->ranges[ri].start));
+	if (!bits_first_free(t->bits, (size_t)t->total, from, (size_t)k->left, &p))
+		return false;
+	for (ri = set->n - 1; t->base[ri] > p; ri--)
+		;
+	*rp = &set->ranges[ri];
+	ip_set(ip, (*rp)->subnet.ip.family, ip_val(&(*rp)->start) + (p - t->base[ri]));
+	return true;
+}
+
+/* Lookups before a listing: the next address is usually free. */
+#define ALLOC_PROBES 8
+
+/* The next free address of a set in round-robin order, found without
+ * writing anything: a few lookups, then (in a crowded range) one listing
+ * of the store instead of a lookup, let alone a write, per taken address.
+ * The walk ends at the first free address, so it is bounded by the number
+ * of names in the store even in a huge IPv6 range. */
+static int pick_free(struct ipam_store *st, int set_idx, const struct ipam_range_set *set,
+		     struct pick *out, struct cni_error *ce)
 {
 	struct np_err e = { 0 };
-	struct np_ip last;
-	int ri = 0;
-	u128 cur = ip_val(&set->ranges[0].start);
-	if (ipam_store_last_reserved(st, set_idx, &last) == 0) {
-		for (int i = 0; i < set->n; i++)
-			if (in_range(&set->ranges[i], &last)) {
-				ri = i;
-				cur = ip_val(&last) + 1;
-			}
-	}
-	for (long scanned = 0; scanned < ALLOC_SCAN_MAX; scanned++) {
-		const struct ipam_range *r = &set->ranges[ri];
-		if (cur > ip_val(&r->end) || cur < ip_val(&r->start)) {
-			ri = (ri + 1) % set->n;
-			cur = ip_val(&set->ranges[ri].start);
-			r = &set->ranges[ri];
-		}
-		struct np_ip ip;
-		ip_set(&ip, r->subnet.ip.family, cur++);
-		if (r->has_gateway && np_ip_equal(&ip, &r->gateway))
-			continue;
-		int rc = take(st, o, &ip, &e);
-		if (rc < 0)
+	struct np_ip last, ip;
+	const struct ipam_range *r;
+	struct cursor k;
+	int hint = ipam_store_last_reserved(st, set_idx, &last, &e);
+	if (hint < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	cursor_init(&k, set, hint ? &last : NULL);
+	int found = 0;
+	for (int i = 0; i < ALLOC_PROBES && !found && cursor_next(&k, &ip, &r); i++) {
+		found = ipam_store_exists(st, &ip, &e);
+		if (found < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-		if (rc == 1) {
-			if (ipam_store_set_last_reserved(st, set_idx, &ip, &e) < 0)
-				return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-			fill_ip(out, r, &ip);
-			return 0;
-		}
-		u128 total = 0;
-		for (int i = 0; i < set->n; i++)
-			total += ip_val(&set->ranges[i].end) - ip_val(&set->ranges[i].start) + 1;
-		if ((u128)scanned + 1 >= total)
-			break;
+		found = !found;
 	}
-	char buf[NP_PREFIX_STRLEN];
-	return cni_fail(ce, CNI_ERR_INTERNAL, "no IP addresses available in range set %s (network %s is full)",
-			np_prefix_str(&set->ranges[0].subnet, buf, sizeof(buf)), st->path);
+	if (!found && k.left > 0) {
+		struct taken t;
+		if (taken_load(st, set, &t, &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		if (t.bits)
+			found = bits_next(&t, &k, &ip, &r);
+		while (!t.bits && !found && cursor_next(&k, &ip, &r))
+			found = !taken_has(&t, r, &ip);
+		taken_free(&t);
+	}
+	if (!found) {
+		char buf[NP_PREFIX_STRLEN];
+		return cni_fail(ce, CNI_ERR_INTERNAL, "no IP addresses available in range set %s (network %s is full)",
+				np_prefix_str(&set->ranges[0].subnet, buf, sizeof(buf)), st->path);
+	}
+	*out = (struct pick){ ip, r, set_idx, true };
+	return 0;
 }
 
 /* The VM's sticky addresses as requests, when nothing else was asked for:
  * those still in a configured range, one per range set. */
 static int vm_requests(struct ipam_store *st, const struct ipam_local_conf *lc,
-		       const struct ipam_vm *vm, struct np_ip *want, int max)
+		       const struct ipam_vm *vm, struct np_ip *want, int max, struct np_err *e)
 {
 	struct np_ip ips[16];
 	bool used[IPAM_MAX_SETS] = { false };
-	int n = ipam_store_vm_ips(st, vm, ips, 16), count = 0;
+	int n = ipam_store_vm_ips(st, vm, ips, 16, e), count = 0;
 	for (int i = 0; i < n && count < max; i++)
 		for (int s = 0; s < lc->n_sets; s++)
 			if (!used[s] && range_of(&lc->sets[s], &ips[i])) {
@@ -285,9 +466,65 @@ static int vm_requests(struct ipam_store *st, const struct ipam_local_conf *lc,
 				want[count++] = ips[i];
 				break;
 			}
-	return count;
+	return n < 0 ? n : count;
 }
 
+/* A requested address: checked against the config and the store, nothing
+ * written yet. Returns the range set it falls in, or -1. */
+static int pick_requested(struct ipam_store *st, const struct ipam_local_conf *lc,
+			  const struct ipam_owner *o, const struct ipam_vm *vm,
+			  const struct np_ip *want, const char *source, const bool *set_done,
+			  struct pick *out, struct cni_error *ce)
+{
+	struct np_err e = { 0 };
+	char buf[NP_PREFIX_STRLEN];
+	int s;
+	const struct ipam_range *r = NULL;
+	for (s = 0; s < lc->n_sets && !r; s++)
+		r = range_of(&lc->sets[s], want);
+	s--;
+	if (!r)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: requested IP %s is not in any configured range",
+				source, np_ip_str(want, buf, sizeof(buf)));
+	if (set_done[s])
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: two requested IPs fall in the same range set", source);
+	if (r->has_gateway && np_ip_equal(want, &r->gateway))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: requested IP %s is the range's gateway",
+				source, np_ip_str(want, buf, sizeof(buf)));
+	int state = ipam_store_lease_state(st, want, o, &e);
+	/* held by the VM's other pod (a migration target): shared */
+	int shared = state == IPAM_LEASE_TAKEN && vm ? ipam_store_vm_owns_lease(st, vm, want, &e) : 0;
+	if (state < 0 || shared < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	if (state == IPAM_LEASE_TAKEN && !shared)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "%s: requested IP %s is already allocated to another container",
+				source, np_ip_str(want, buf, sizeof(buf)));
+	*out = (struct pick){ *want, r, -1, state == IPAM_LEASE_FREE };
+	return s;
+}
+
+/* The owner's index: what it held before (a retried ADD, or another set's
+ * address it keeps) and what it gets now, each once. */
+static int write_index(struct ipam_store *st, const struct ipam_owner *o, const struct np_ip *held,
+		       int n_held, const struct pick *pk, int np, struct np_err *e)
+{
+	struct np_ip all[16 + IPAM_MAX_SETS];
+	int n = 0;
+	for (int i = 0; i < n_held + np; i++) {
+		const struct np_ip *ip = i < n_held ? &held[i] : &pk[i - n_held].ip;
+		bool dup = false;
+		for (int k = 0; k < n && !dup; k++)
+			dup = np_ip_equal(&all[k], ip);
+		if (!dup)
+			all[n++] = *ip;
+	}
+	return ipam_store_index_set(st, o, all, n, e);
+}
+
+/* Every address is chosen first, without writing; then the owner index is
+ * written once with exactly what the owner will hold, then each new lease
+ * is created, then the VM index and the hints: a bounded number of writes
+ * however full the ranges are. */
 static int alloc_all(struct ipam_store *st, const struct ipam_local_conf *lc,
 		     const struct cni_conf *c, const struct ipam_owner *o,
 		     const struct ipam_vm *vm, struct cni_result *out, struct cni_error *ce)
@@ -296,6 +533,8 @@ static int alloc_all(struct ipam_store *st, const struct ipam_local_conf *lc,
 	bool set_done[IPAM_MAX_SETS] = { false };
 	char buf[NP_PREFIX_STRLEN];
 	struct np_ip held[16], wanted[CNI_MAX_IPS];
+	struct pick pk[IPAM_MAX_SETS];
+	int np = 0;
 	int n_held = ipam_store_find(st, o, vm, held, 16, &e);
 	if (n_held < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
@@ -304,38 +543,17 @@ static int alloc_all(struct ipam_store *st, const struct ipam_local_conf *lc,
 	for (int i = 0; i < c->n_ips; i++)
 		wanted[i] = c->ips[i].ip;
 	if (!n_want && vm) {
-		n_want = vm_requests(st, lc, vm, wanted, CNI_MAX_IPS);
+		n_want = vm_requests(st, lc, vm, wanted, CNI_MAX_IPS, &e);
+		if (n_want < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		source = "the VM's sticky address";
 	}
-
 	for (int i = 0; i < n_want; i++) {
-		const struct np_ip *want = &wanted[i];
-		int s;
-		const struct ipam_range *r = NULL;
-		for (s = 0; s < lc->n_sets && !r; s++)
-			r = range_of(&lc->sets[s], want);
-		s--;
-		if (!r)
-			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: requested IP %s is not in any configured range",
-					source, np_ip_str(want, buf, sizeof(buf)));
-		if (set_done[s])
-			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: two requested IPs fall in the same range set",
-					source);
-		if (r->has_gateway && np_ip_equal(want, &r->gateway))
-			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: requested IP %s is the range's gateway",
-					source, np_ip_str(want, buf, sizeof(buf)));
-		int rc = take(st, o, want, &e);
-		if (rc == 0 && vm && ipam_store_vm_owns_lease(st, vm, want))
-			rc = ipam_store_index_add(st, o, want, &e) < 0 ? -1 : 1; /* shared with the VM's other pod */
-		if (rc == 1 && vm)
-			rc = ipam_store_vm_hold(st, vm, want, o, &e) < 0 ? -1 : 1;
-		if (rc < 0)
-			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-		if (rc == 0)
-			return cni_fail(ce, CNI_ERR_INTERNAL, "%s: requested IP %s is already allocated to another container",
-					source, np_ip_str(want, buf, sizeof(buf)));
-		fill_ip(&out->ips[out->n_ips++], r, want);
+		int s = pick_requested(st, lc, o, vm, &wanted[i], source, set_done, &pk[np], ce);
+		if (s < 0)
+			return -1;
 		set_done[s] = true;
+		np++;
 	}
 	for (int s = 0; s < lc->n_sets; s++) {
 		if (set_done[s])
@@ -344,14 +562,30 @@ static int alloc_all(struct ipam_store *st, const struct ipam_local_conf *lc,
 		const struct ipam_range *r = NULL;
 		for (int h = 0; h < n_held && !r; h++)
 			if ((r = range_of(&lc->sets[s], &held[h])))
-				fill_ip(&out->ips[out->n_ips++], r, &held[h]);
-		if (r)
-			continue;
-		if (allocate_in_set(st, s, &lc->sets[s], o, &out->ips[out->n_ips], ce) < 0)
+				pk[np++] = (struct pick){ held[h], r, -1, false };
+		if (!r && pick_free(st, s, &lc->sets[s], &pk[np++], ce) < 0)
 			return -1;
-		if (vm && ipam_store_vm_hold(st, vm, &out->ips[out->n_ips].address.ip, o, &e) < 0)
+	}
+	if (write_index(st, o, held, n_held, pk, np, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	struct np_ip ips[IPAM_MAX_SETS];
+	for (int i = 0; i < np; i++) {
+		int rc = pk[i].lease ? ipam_store_reserve(st, &pk[i].ip, o, &e) : 1;
+		if (rc < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-		out->n_ips++;
+		/* only a writer that ignores the lock can take it meanwhile */
+		if (rc == 0)
+			return cni_fail(ce, CNI_ERR_TRY_LATER,
+					"IPAM store %s: lease %s appeared while the store was locked (is a program writing there without taking its lock?)",
+					st->path, np_ip_str(&pk[i].ip, buf, sizeof(buf)));
+		ips[i] = pk[i].ip;
+	}
+	if (vm && ipam_store_vm_hold(st, vm, ips, np, o, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	for (int i = 0; i < np; i++) {
+		if (pk[i].set >= 0 && ipam_store_set_last_reserved(st, pk[i].set, &pk[i].ip, &e) < 0)
+			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+		fill_ip(&out->ips[out->n_ips++], pk[i].r, &pk[i].ip);
 	}
 	for (int i = 0; i < lc->n_routes; i++)
 		out->routes[out->n_routes++] = lc->routes[i];
@@ -390,6 +624,7 @@ int ipam_local_add(const struct cni_conf *c, const struct cni_env *env,
 	if (rc < 0) {
 		struct np_err e = { 0 };
 		ipam_store_release(&st, &o, vm, &e); /* nothing half-allocated stays */
+		ipam_store_sweep(&st, lc.n_sets);
 		out->n_ips = out->n_routes = 0;
 	}
 	ipam_store_close(&st);
@@ -407,6 +642,7 @@ int ipam_local_del(const struct cni_conf *c, const struct cni_env *env,
 	struct ipam_owner o = { env->container_id, env->ifname };
 	struct ipam_vm vmid = { c->vm.namespace_, c->vm.name };
 	int rc = ipam_store_release(&st, &o, sticky_vm(&lc, c, &vmid), &e);
+	ipam_store_sweep(&st, lc.n_sets); /* hint temp files an ADD killed midway left */
 	ipam_store_close(&st);
 	return rc < 0 ? cni_fail_np(ce, CNI_ERR_INTERNAL, &e) : 0;
 }

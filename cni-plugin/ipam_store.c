@@ -12,14 +12,43 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "atomic_file.h"
 #include "names.h"
 
 #define LEASE_MAX 512
+#define INDEX_MAX 4096
+#define VM_INDEX_MAX 16384
+#define INDEX_IPS 16
+
+#define OWNER_WHERE "/" IPAM_OWNER_DIR
+#define VM_WHERE "/" IPAM_VM_DIR
 
 static bool name_is_ip(const char *name, struct np_ip *ip);
+static int create_exclusive(int dirfd, const char *name, const char *content, size_t len);
+
+/* Reads a state file of the store (lease, index, hint) into buf through
+ * np_open_state: a FIFO or device planted under its name is refused, naming
+ * it, instead of blocking a reader who holds the network lock. where is ""
+ * or "/<subdirectory>" for the message. Returns the length, -ENOENT without
+ * a message, or another error with one. */
+static int read_state(const struct ipam_store *s, int dfd, const char *where, const char *name,
+		      char *buf, size_t cap, struct np_err *e)
+{
+	struct np_err fe = { 0 };
+	size_t len = 0;
+	int rc = np_file_read_into(dfd, name, buf, cap, &len, &fe);
+	if (rc == -ENOENT)
+		return rc;
+	if (rc == -EFBIG)
+		return np_errmsg(e, rc, "IPAM store %s%s: %s is larger than %zu bytes: refusing to use it",
+				 s->path, where, name, cap - 1);
+	if (rc < 0)
+		return np_errmsg(e, rc, "IPAM store %s%s: %s", s->path, where, fe.msg);
+	return (int)len;
+}
 
 /* Whether the network directory holds any lease file (checked once, when
  * the index is created). */
@@ -39,6 +68,22 @@ static bool has_leases(int dirfd)
 		any = name_is_ip(de->d_name, &ip);
 	closedir(d);
 	return any;
+}
+
+static int open_owner_dir(struct ipam_store *s)
+{
+	s->ownerfd = openat(s->dirfd, IPAM_OWNER_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->ownerfd >= 0 || errno != ENOENT)
+		return s->ownerfd < 0 ? -errno : 0;
+	if (mkdirat(s->dirfd, IPAM_OWNER_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	s->ownerfd = openat(s->dirfd, IPAM_OWNER_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (s->ownerfd < 0)
+		return -errno;
+	/* an empty mark, created like a lease: nothing is opened for writing */
+	if (!has_leases(s->dirfd))
+		create_exclusive(s->ownerfd, IPAM_INDEXED_MARK, "", 0);
+	return 0;
 }
 
 int ipam_store_open(struct ipam_store *s, const char *data_dir,
@@ -71,26 +116,13 @@ int ipam_store_open(struct ipam_store *s, const char *data_dir,
 			return rc;
 		}
 	}
-	s->ownerfd = openat(s->dirfd, IPAM_OWNER_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (s->ownerfd < 0 && errno == ENOENT) {
-		if (mkdirat(s->dirfd, IPAM_OWNER_DIR, 0700) < 0 && errno != EEXIST) {
-			rc = np_errf(e, -errno, "IPAM store %s: cannot create %s", s->path, IPAM_OWNER_DIR);
-			ipam_store_close(s);
-			return rc;
-		}
-		s->ownerfd = openat(s->dirfd, IPAM_OWNER_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (s->ownerfd >= 0 && !has_leases(s->dirfd)) {
-			int m = openat(s->ownerfd, IPAM_INDEXED_MARK, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-			if (m >= 0)
-				close(m);
-		}
-	}
-	s->indexed = s->ownerfd >= 0 && faccessat(s->ownerfd, IPAM_INDEXED_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	if (s->ownerfd < 0) {
-		rc = np_errf(e, -errno, "IPAM store %s: cannot open %s", s->path, IPAM_OWNER_DIR);
+	rc = open_owner_dir(s);
+	if (rc < 0) {
+		rc = np_errf(e, rc, "IPAM store %s: cannot open %s", s->path, IPAM_OWNER_DIR);
 		ipam_store_close(s);
 		return rc;
 	}
+	s->indexed = faccessat(s->ownerfd, IPAM_INDEXED_MARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	return 0;
 }
 
@@ -134,20 +166,6 @@ static int create_exclusive(int dirfd, const char *name, const char *content,
 	return rc;
 }
 
-static ssize_t read_small(int dirfd, const char *name, char *buf, size_t len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, len - 1);
-	int err = errno;
-	close(fd);
-	if (n < 0)
-		return -err;
-	buf[n] = '\0';
-	return n;
-}
-
 static void owner_content(const struct ipam_owner *o, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s\r\n%s", o->container_id, o->ifname);
@@ -178,6 +196,53 @@ static bool split_owner(char *content, const char **cid, const char **ifname)
 	return true;
 }
 
+int ipam_store_lease_state(struct ipam_store *s, const struct np_ip *ip,
+			   const struct ipam_owner *o, struct np_err *e)
+{
+	char name[NP_PREFIX_STRLEN], cur[LEASE_MAX];
+	np_ip_str(ip, name, sizeof(name));
+	int n = read_state(s, s->dirfd, "", name, cur, sizeof(cur), e);
+	if (n == -ENOENT)
+		return IPAM_LEASE_FREE;
+	if (n < 0)
+		return n;
+	return lease_belongs_to(cur, o) ? IPAM_LEASE_OURS : IPAM_LEASE_TAKEN;
+}
+
+int ipam_store_exists(struct ipam_store *s, const struct np_ip *ip, struct np_err *e)
+{
+	char name[NP_PREFIX_STRLEN];
+	struct stat st;
+	np_ip_str(ip, name, sizeof(name));
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	return np_errf(e, -errno, "IPAM store %s: cannot look up %s", s->path, name);
+}
+
+int ipam_store_each_name(struct ipam_store *s, int (*fn)(const struct np_ip *ip, void *arg),
+			 void *arg, struct np_err *e)
+{
+	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		int rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		return np_errf(e, rc, "IPAM store %s: cannot list it", s->path);
+	}
+	int rc = 0;
+	struct dirent *de;
+	while (rc == 0 && (de = readdir(d))) {
+		struct np_ip ip;
+		if (de->d_name[0] != '.' && name_is_ip(de->d_name, &ip))
+			rc = fn(&ip, arg);
+	}
+	closedir(d);
+	return rc < 0 ? np_errf(e, rc, "IPAM store %s: listing it", s->path) : 0;
+}
+
 int ipam_store_reserve(struct ipam_store *s, const struct np_ip *ip,
 		       const struct ipam_owner *o, struct np_err *e)
 {
@@ -187,10 +252,8 @@ int ipam_store_reserve(struct ipam_store *s, const struct np_ip *ip,
 	int rc = create_exclusive(s->dirfd, name, content, strlen(content));
 	if (rc == -EEXIST) {
 		/* Ours already (a retried ADD): keep it. */
-		char cur[LEASE_MAX];
-		if (read_small(s->dirfd, name, cur, sizeof(cur)) >= 0 && lease_belongs_to(cur, o))
-			return 1;
-		return 0;
+		int state = ipam_store_lease_state(s, ip, o, e);
+		return state < 0 ? state : state == IPAM_LEASE_OURS;
 	}
 	if (rc < 0)
 		return np_errf(e, rc, "IPAM store %s: cannot write lease %s", s->path, name);
@@ -204,13 +267,13 @@ static void index_name(const struct ipam_owner *o, char *buf, size_t len)
 
 /* Index file: "cid\r\nifname\n" then one IP per line. */
 static int read_index(struct ipam_store *s, const struct ipam_owner *o,
-		      struct np_ip *ips, int max)
+		      struct np_ip *ips, int max, struct np_err *e)
 {
-	char name[400], buf[4096];
+	char name[400], buf[INDEX_MAX];
 	index_name(o, name, sizeof(name));
-	ssize_t n = read_small(s->ownerfd, name, buf, sizeof(buf));
+	int n = read_state(s, s->ownerfd, OWNER_WHERE, name, buf, sizeof(buf), e);
 	if (n < 0)
-		return (int)n;
+		return n;
 	int count = 0;
 	char *save = NULL;
 	/* the first two lines name the owner */
@@ -224,95 +287,112 @@ static int read_index(struct ipam_store *s, const struct ipam_owner *o,
 	return count;
 }
 
-int ipam_store_index_add(struct ipam_store *s, const struct ipam_owner *o,
-			 const struct np_ip *ip, struct np_err *e)
+int ipam_store_index_set(struct ipam_store *s, const struct ipam_owner *o,
+			 const struct np_ip *ips, int n, struct np_err *e)
 {
-	struct np_ip ips[16];
-	int n = read_index(s, o, ips, 16);
-	if (n < 0)
-		n = 0;
-	for (int i = 0; i < n; i++)
-		if (np_ip_equal(&ips[i], ip))
-			return 0;
-	char buf[4096], name[400], a[NP_PREFIX_STRLEN];
+	char buf[INDEX_MAX], name[400], a[NP_PREFIX_STRLEN];
 	size_t off = (size_t)snprintf(buf, sizeof(buf), "%s\r\n%s\n", o->container_id, o->ifname);
 	for (int i = 0; i < n && off < sizeof(buf); i++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s\n", np_ip_str(&ips[i], a, sizeof(a)));
-	if (off < sizeof(buf))
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s\n", np_ip_str(ip, a, sizeof(a)));
 	if (off >= sizeof(buf))
 		return np_errmsg(e, -E2BIG, "IPAM store %s: owner index too large", s->path);
 	index_name(o, name, sizeof(name));
-	/* The first entry creates the index the cheap way (no rename). */
-	int rc = n == 0 ? create_exclusive(s->ownerfd, name, buf, off) : -EEXIST;
-	if (rc == -EEXIST) {
-		/* No fsync, as for the leases (see create_exclusive). */
-		struct np_err we = { 0 };
-		rc = np_atomic_write(s->ownerfd, name, buf, off, 0600, 0, &we);
-		if (rc < 0)
-			return np_errmsg(e, rc, "IPAM store %s: owner index: %s", s->path, we.msg);
-		return 0;
-	}
+	/* A new owner's index is created the cheap way (no rename). */
+	int rc = create_exclusive(s->ownerfd, name, buf, off);
+	if (rc != -EEXIST)
+		return rc < 0 ? np_errf(e, rc, "IPAM store %s%s: cannot write owner index %s", s->path, OWNER_WHERE, name) : 0;
+	char cur[INDEX_MAX];
+	if (read_state(s, s->ownerfd, OWNER_WHERE, name, cur, sizeof(cur), NULL) == (int)off && !memcmp(cur, buf, off))
+		return 0; /* a retried ADD: unchanged */
+	/* Replaced, never written in place (a hard link may stand under the
+	 * name); no fsync, as for the leases (see create_exclusive). */
+	struct np_err we = { 0 };
+	rc = np_atomic_write(s->ownerfd, name, buf, off, 0600, 0, &we);
 	if (rc < 0)
-		return np_errf(e, rc, "IPAM store %s: cannot write owner index %s", s->path, name);
+		return np_errmsg(e, rc, "IPAM store %s%s: owner index: %s", s->path, OWNER_WHERE, we.msg);
 	return 0;
+}
+
+/* Dotted quads as np_ip_str and host-local write them, without
+ * inet_pton's generality: a listing of a crowded store parses thousands.
+ * Anything else (IPv6, a leading zero) is left to np_ip_parse. */
+static bool quick_v4(const char *s, struct np_ip *ip)
+{
+	uint8_t a[4];
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, nd = 0;
+		if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+			return false;
+		for (; *s >= '0' && *s <= '9' && nd < 4; s++, nd++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (nd == 0 || nd > 3 || v > 255 || *s != (i < 3 ? '.' : '\0'))
+			return false;
+		a[i] = (uint8_t)v;
+		s++;
+	}
+	memset(ip, 0, sizeof(*ip));
+	ip->family = AF_INET;
+	memcpy(ip->addr, a, 4);
+	return true;
 }
 
 static bool name_is_ip(const char *name, struct np_ip *ip)
 {
-	return np_ip_parse(name, ip, NULL) == 0;
+	return quick_v4(name, ip) || np_ip_parse(name, ip, NULL) == 0;
 }
 
 /* For leases written by host-local itself (no index): read every file. */
 static int scan_owner(struct ipam_store *s, const struct ipam_owner *o,
-		      struct np_ip *ips, int max)
+		      struct np_ip *ips, int max, struct np_err *e)
 {
 	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
+		int rc = -errno;
 		if (fd >= 0)
 			close(fd);
-		return -errno;
+		return np_errf(e, rc, "IPAM store %s: cannot read leases", s->path);
 	}
-	int count = 0;
+	int count = 0, rc = 0;
 	struct dirent *de;
-	while ((de = readdir(d)) && count < max) {
+	while (rc == 0 && (de = readdir(d)) && count < max) {
 		struct np_ip ip;
 		char cur[LEASE_MAX];
-		if (!name_is_ip(de->d_name, &ip))
+		if (de->d_name[0] == '.' || !name_is_ip(de->d_name, &ip))
 			continue;
-		if (read_small(s->dirfd, de->d_name, cur, sizeof(cur)) >= 0 && lease_belongs_to(cur, o))
+		int n = read_state(s, s->dirfd, "", de->d_name, cur, sizeof(cur), e);
+		if (n < 0 && n != -ENOENT)
+			rc = n;
+		else if (n >= 0 && lease_belongs_to(cur, o))
 			ips[count++] = ip;
 	}
 	closedir(d);
-	return count;
+	return rc < 0 ? rc : count;
 }
 
-static bool vm_holds(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ip,
-		     const struct ipam_owner *o);
+static int vm_holds(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ip,
+		    const struct ipam_owner *o, struct np_err *e);
 
 int ipam_store_find(struct ipam_store *s, const struct ipam_owner *o,
 		    const struct ipam_vm *vm, struct np_ip *ips, int max, struct np_err *e)
 {
-	struct np_ip cand[16];
-	int n = read_index(s, o, cand, 16);
+	struct np_ip cand[INDEX_IPS];
+	int n = read_index(s, o, cand, INDEX_IPS, e);
 	if (n == -ENOENT)
-		n = s->indexed ? 0 : scan_owner(s, o, ips, max);
-	else if (n >= 0) {
-		/* The index may name an IP whose lease was never written. */
-		int kept = 0;
-		for (int i = 0; i < n && kept < max; i++) {
-			char name[NP_PREFIX_STRLEN], cur[LEASE_MAX];
-			np_ip_str(&cand[i], name, sizeof(name));
-			if (read_small(s->dirfd, name, cur, sizeof(cur)) >= 0 &&
-			    (lease_belongs_to(cur, o) || (vm && vm_holds(s, vm, &cand[i], o))))
-				ips[kept++] = cand[i];
-		}
-		n = kept;
-	}
+		return s->indexed ? 0 : scan_owner(s, o, ips, max, e);
 	if (n < 0)
-		return np_errf(e, n, "IPAM store %s: cannot read leases", s->path);
-	return n;
+		return n;
+	/* The index may name an IP whose lease was never written. */
+	int kept = 0;
+	for (int i = 0; i < n && kept < max; i++) {
+		int state = ipam_store_lease_state(s, &cand[i], o, e);
+		int shared = state == IPAM_LEASE_TAKEN && vm ? vm_holds(s, vm, &cand[i], o, e) : 0;
+		if (state < 0 || shared < 0)
+			return state < 0 ? state : shared;
+		if (state == IPAM_LEASE_OURS || shared)
+			ips[kept++] = cand[i];
+	}
+	return kept;
 }
 
 /* ---- sticky leases: the VM index ---------------------------------------- */
@@ -323,6 +403,21 @@ struct holder {
 	char ifname[IFNAMSIZ];
 };
 #define MAX_HOLDERS 32
+
+/* The VM index's name, "<ns>@<vm>". Both parts are checked here as what
+ * Kubernetes allows (a namespace is a DNS-1123 label, a VM name a
+ * subdomain), whatever the caller checked: neither can then hold a '/' or
+ * be "..", so no index is read, written or removed outside IPAM_VM_DIR. */
+static int vm_file(const struct ipam_vm *vm, char *buf, size_t len, struct np_err *e)
+{
+	int rc = np_valid_k8s_label(vm->ns, "VM namespace", e);
+	if (rc == 0)
+		rc = np_valid_k8s_subdomain(vm->name, "VM name", e);
+	if (rc < 0)
+		return np_err_prefix(e, rc, "IPAM store, sticky lease: ");
+	np_owner_filename(vm->ns, vm->name, buf, len);
+	return 0;
+}
 
 static int vm_dir(struct ipam_store *s, bool create)
 {
@@ -337,13 +432,13 @@ static int vm_dir(struct ipam_store *s, bool create)
 
 /* "ns\r\nname\n" then "ip cid ifname" lines; unreadable lines are dropped.
  * With ns and name, the header is copied there too (-EBADMSG without one). */
-static int vm_read_at(int dfd, const char *file, struct holder *h, int max,
-		      char ns[254], char name[254])
+static int vm_read_at(struct ipam_store *s, int dfd, const char *file, struct holder *h, int max,
+		      char ns[254], char name[254], struct np_err *e)
 {
-	char buf[16384];
-	ssize_t n = read_small(dfd, file, buf, sizeof(buf));
+	char buf[VM_INDEX_MAX];
+	int n = read_state(s, dfd, VM_WHERE, file, buf, sizeof(buf), e);
 	if (n < 0)
-		return (int)n;
+		return n;
 	int count = 0;
 	char *save = NULL, *first = strtok_r(buf, "\n", &save);
 	char *second = first ? strtok_r(NULL, "\n", &save) : NULL;
@@ -368,14 +463,17 @@ static int vm_read_at(int dfd, const char *file, struct holder *h, int max,
 	return count;
 }
 
-static int vm_read(struct ipam_store *s, const struct ipam_vm *vm, struct holder *h, int max)
+static int vm_read(struct ipam_store *s, const struct ipam_vm *vm, struct holder *h, int max,
+		   struct np_err *e)
 {
 	char file[400];
+	int rc = vm_file(vm, file, sizeof(file), e);
+	if (rc < 0)
+		return rc;
 	int dfd = vm_dir(s, false);
 	if (dfd < 0)
-		return dfd == -ENOENT ? 0 : dfd;
-	np_owner_filename(vm->ns, vm->name, file, sizeof(file));
-	int n = vm_read_at(dfd, file, h, max, NULL, NULL);
+		return dfd == -ENOENT ? 0 : np_errf(e, dfd, "IPAM store %s: cannot open %s", s->path, IPAM_VM_DIR);
+	int n = vm_read_at(s, dfd, file, h, max, NULL, NULL, e);
 	close(dfd);
 	return n == -ENOENT ? 0 : n;
 }
@@ -388,7 +486,7 @@ static int vm_write_at(int dfd, const char *file, const char *ns, const char *na
 			return np_errf(e, -errno, "IPAM store: cannot remove VM index %s", file);
 		return 0;
 	}
-	char buf[16384], ip[NP_PREFIX_STRLEN];
+	char buf[VM_INDEX_MAX], ip[NP_PREFIX_STRLEN];
 	size_t off = (size_t)snprintf(buf, sizeof(buf), "%s\r\n%s\n", ns, name);
 	for (int i = 0; i < n && off < sizeof(buf); i++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s %s %s\n", np_ip_str(&h[i].ip, ip, sizeof(ip)),
@@ -402,11 +500,13 @@ static int vm_write(struct ipam_store *s, const struct ipam_vm *vm, const struct
 		    struct np_err *e)
 {
 	char file[400];
+	int rc = vm_file(vm, file, sizeof(file), e);
+	if (rc < 0)
+		return rc;
 	int dfd = vm_dir(s, n > 0);
 	if (dfd < 0)
 		return dfd == -ENOENT ? 0 : np_errf(e, dfd, "IPAM store %s: cannot open %s", s->path, IPAM_VM_DIR);
-	np_owner_filename(vm->ns, vm->name, file, sizeof(file));
-	int rc = vm_write_at(dfd, file, vm->ns, vm->name, h, n, e);
+	rc = vm_write_at(dfd, file, vm->ns, vm->name, h, n, e);
 	close(dfd);
 	return rc;
 }
@@ -416,21 +516,22 @@ static bool is_holder(const struct holder *h, const struct np_ip *ip, const char
 	return np_ip_equal(&h->ip, ip) && !strcmp(h->cid, cid) && !strcmp(h->ifname, ifn);
 }
 
-static bool vm_holds(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ip,
-		     const struct ipam_owner *o)
+static int vm_holds(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ip,
+		    const struct ipam_owner *o, struct np_err *e)
 {
 	struct holder h[MAX_HOLDERS];
-	int n = vm_read(s, vm, h, MAX_HOLDERS);
+	int n = vm_read(s, vm, h, MAX_HOLDERS, e);
 	for (int i = 0; i < n; i++)
 		if (is_holder(&h[i], ip, o->container_id, o->ifname))
-			return true;
-	return false;
+			return 1;
+	return n < 0 ? n : 0;
 }
 
-int ipam_store_vm_ips(struct ipam_store *s, const struct ipam_vm *vm, struct np_ip *ips, int max)
+int ipam_store_vm_ips(struct ipam_store *s, const struct ipam_vm *vm, struct np_ip *ips, int max,
+		      struct np_err *e)
 {
 	struct holder h[MAX_HOLDERS];
-	int n = vm_read(s, vm, h, MAX_HOLDERS), count = 0;
+	int n = vm_read(s, vm, h, MAX_HOLDERS, e), count = 0;
 	for (int i = 0; i < n && count < max; i++) {
 		bool seen = false;
 		for (int k = 0; k < count; k++)
@@ -438,38 +539,46 @@ int ipam_store_vm_ips(struct ipam_store *s, const struct ipam_vm *vm, struct np_
 		if (!seen)
 			ips[count++] = h[i].ip;
 	}
-	return count;
+	return n < 0 ? n : count;
 }
 
-int ipam_store_vm_hold(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ip,
-		       const struct ipam_owner *o, struct np_err *e)
+int ipam_store_vm_hold(struct ipam_store *s, const struct ipam_vm *vm, const struct np_ip *ips,
+		       int n_ips, const struct ipam_owner *o, struct np_err *e)
 {
 	struct holder h[MAX_HOLDERS];
-	int n = vm_read(s, vm, h, MAX_HOLDERS);
+	int n = vm_read(s, vm, h, MAX_HOLDERS, e), was = n;
 	if (n < 0)
-		return np_errf(e, n, "IPAM store %s: cannot read the VM index of %s/%s", s->path, vm->ns, vm->name);
-	for (int i = 0; i < n; i++)
-		if (is_holder(&h[i], ip, o->container_id, o->ifname))
-			return 0;
-	if (n == MAX_HOLDERS)
-		return np_errmsg(e, -E2BIG, "IPAM store %s: VM %s/%s has %d address holders already", s->path,
-				 vm->ns, vm->name, MAX_HOLDERS);
-	h[n].ip = *ip;
-	snprintf(h[n].cid, sizeof(h[n].cid), "%s", o->container_id);
-	snprintf(h[n].ifname, sizeof(h[n].ifname), "%s", o->ifname);
-	return vm_write(s, vm, h, n + 1, e);
+		return n;
+	for (int k = 0; k < n_ips; k++) {
+		bool held = false;
+		for (int i = 0; i < n && !held; i++)
+			held = is_holder(&h[i], &ips[k], o->container_id, o->ifname);
+		if (held)
+			continue;
+		if (n == MAX_HOLDERS)
+			return np_errmsg(e, -E2BIG, "IPAM store %s: VM %s/%s has %d address holders already", s->path,
+					 vm->ns, vm->name, MAX_HOLDERS);
+		h[n].ip = ips[k];
+		snprintf(h[n].cid, sizeof(h[n].cid), "%s", o->container_id);
+		snprintf(h[n].ifname, sizeof(h[n].ifname), "%s", o->ifname);
+		n++;
+	}
+	return n == was ? 0 : vm_write(s, vm, h, n, e); /* one write for all of them */
 }
 
-bool ipam_store_vm_owns_lease(struct ipam_store *s, const struct ipam_vm *vm,
-			      const struct np_ip *ip)
+int ipam_store_vm_owns_lease(struct ipam_store *s, const struct ipam_vm *vm,
+			     const struct np_ip *ip, struct np_err *e)
 {
 	char name[NP_PREFIX_STRLEN], cur[LEASE_MAX];
 	const char *cid, *ifn;
 	np_ip_str(ip, name, sizeof(name));
-	if (read_small(s->dirfd, name, cur, sizeof(cur)) < 0 || !split_owner(cur, &cid, &ifn))
-		return false;
+	int n = read_state(s, s->dirfd, "", name, cur, sizeof(cur), e);
+	if (n < 0)
+		return n == -ENOENT ? 0 : n;
+	if (!split_owner(cur, &cid, &ifn))
+		return 0;
 	struct ipam_owner owner = { cid, ifn };
-	return vm_holds(s, vm, ip, &owner);
+	return vm_holds(s, vm, ip, &owner, e);
 }
 
 /* Gives ip's lease to h (an attachment of the same VM that still holds it). */
@@ -485,18 +594,21 @@ static int hand_over(struct ipam_store *s, const struct np_ip *ip, const struct 
 int ipam_store_release(struct ipam_store *s, const struct ipam_owner *o,
 		       const struct ipam_vm *vm, struct np_err *e)
 {
-	struct np_ip ips[16];
+	struct np_ip ips[INDEX_IPS];
 	struct holder h[MAX_HOLDERS];
-	int nh = vm ? vm_read(s, vm, h, MAX_HOLDERS) : 0;
+	int nh = vm ? vm_read(s, vm, h, MAX_HOLDERS, e) : 0;
 	if (nh < 0)
-		nh = 0;
-	int n = ipam_store_find(s, o, vm, ips, 16, e);
+		return nh;
+	int n = ipam_store_find(s, o, vm, ips, INDEX_IPS, e);
 	if (n < 0)
 		return n;
 	for (int i = 0; i < n; i++) {
-		char name[NP_PREFIX_STRLEN], cur[LEASE_MAX];
+		char name[NP_PREFIX_STRLEN];
 		np_ip_str(&ips[i], name, sizeof(name));
-		if (read_small(s->dirfd, name, cur, sizeof(cur)) < 0 || !lease_belongs_to(cur, o))
+		int state = ipam_store_lease_state(s, &ips[i], o, e);
+		if (state < 0)
+			return state;
+		if (state != IPAM_LEASE_OURS)
 			continue; /* a shared address whose lease another holder has */
 		int heir = -1;
 		for (int k = 0; k < nh && heir < 0; k++)
@@ -512,8 +624,9 @@ int ipam_store_release(struct ipam_store *s, const struct ipam_owner *o,
 		for (int k = 0; k < nh; k++)
 			if (strcmp(h[k].cid, o->container_id) || strcmp(h[k].ifname, o->ifname))
 				h[kept++] = h[k];
-		if (kept != nh && vm_write(s, vm, h, kept, e) < 0)
-			return -EIO;
+		int rc = kept != nh ? vm_write(s, vm, h, kept, e) : 0;
+		if (rc < 0)
+			return rc;
 	}
 	char iname[400];
 	index_name(o, iname, sizeof(iname));
@@ -523,34 +636,45 @@ int ipam_store_release(struct ipam_store *s, const struct ipam_owner *o,
 	return 0;
 }
 
-int ipam_store_last_reserved(struct ipam_store *s, int set, struct np_ip *out)
+static void hint_name(int set, char *buf, size_t len)
+{
+	snprintf(buf, len, "last_reserved_ip.%d", set);
+}
+
+int ipam_store_last_reserved(struct ipam_store *s, int set, struct np_ip *out, struct np_err *e)
 {
 	char name[64], buf[128];
-	snprintf(name, sizeof(name), "last_reserved_ip.%d", set);
-	ssize_t n = read_small(s->dirfd, name, buf, sizeof(buf));
+	hint_name(set, name, sizeof(name));
+	int n = read_state(s, s->dirfd, "", name, buf, sizeof(buf), e);
 	if (n < 0)
-		return (int)n;
+		return n == -ENOENT ? 0 : n;
+	/* host-local writes it in place: a torn value is no hint at all */
 	buf[strcspn(buf, "\r\n ")] = '\0';
-	return np_ip_parse(buf, out, NULL);
+	return np_ip_parse(buf, out, NULL) == 0;
 }
 
 int ipam_store_set_last_reserved(struct ipam_store *s, int set,
 				 const struct np_ip *ip, struct np_err *e)
 {
 	char name[64], buf[NP_PREFIX_STRLEN];
-	snprintf(name, sizeof(name), "last_reserved_ip.%d", set);
+	hint_name(set, name, sizeof(name));
 	np_ip_str(ip, buf, sizeof(buf));
-	/* Only a hint for round robin, written in place as host-local does: a
-	 * torn value fails to parse and the scan starts from the range start. */
-	int fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	size_t len = strlen(buf);
-	int rc = fd < 0 ? -errno :
-		 (pwrite(fd, buf, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0) ? -EIO : 0;
-	if (fd >= 0)
-		close(fd);
+	/* Replaced, never written in place: a hard link planted under the name
+	 * must not carry the write into another file. No fsync: only a hint. */
+	struct np_err we = { 0 };
+	int rc = np_atomic_write(s->dirfd, name, buf, strlen(buf), 0600, 0, &we);
 	if (rc < 0)
-		return np_errf(e, rc, "IPAM store %s: cannot write %s", s->path, name);
+		return np_errmsg(e, rc, "IPAM store %s: %s", s->path, we.msg);
 	return 0;
+}
+
+void ipam_store_sweep(struct ipam_store *s, int n_sets)
+{
+	char name[64];
+	for (int i = 0; i < n_sets; i++) {
+		hint_name(i, name, sizeof(name));
+		np_atomic_cleanup(s->dirfd, name);
+	}
 }
 
 /* The holders of every VM index, for GC. */
@@ -561,7 +685,8 @@ struct vm_file {
 	struct holder h[MAX_HOLDERS];
 };
 
-static int load_vm_files(struct ipam_store *s, struct vm_file **out, int *n)
+/* Unreadable indexes are left out; the first failure is kept in e. */
+static int load_vm_files(struct ipam_store *s, struct vm_file **out, int *n, struct np_err *e)
 {
 	*out = NULL;
 	*n = 0;
@@ -587,9 +712,50 @@ static int load_vm_files(struct ipam_store *s, struct vm_file **out, int *n)
 		}
 		struct vm_file *f = &(*out)[*n];
 		strcpy(f->name, de->d_name);
-		f->n = vm_read_at(dirfd(d), de->d_name, f->h, MAX_HOLDERS, f->ns, f->vm);
+		f->n = vm_read_at(s, dirfd(d), de->d_name, f->h, MAX_HOLDERS, f->ns, f->vm, e);
 		if (f->n >= 0)
 			(*n)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* One pass of GC over the leases (pass 0) or the owner indexes (pass 1).
+ * A file that cannot be read is left alone, and named in e. */
+static int gc_pass(struct ipam_store *s, int pass, const struct vm_file *vf, int nvf,
+		   bool (*is_valid)(const char *cid, const char *ifname, void *arg),
+		   void *arg, int *removed, struct np_err *e)
+{
+	int dfd = openat(pass == 0 ? s->dirfd : s->ownerfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		int rc = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		return np_errf(e, rc, "IPAM store %s: cannot list leases for GC", s->path);
+	}
+	int lfd = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		struct np_ip ip;
+		char cur[INDEX_MAX];
+		const char *cid, *ifn;
+		if (de->d_name[0] == '.' || (pass == 0 && !name_is_ip(de->d_name, &ip)))
+			continue;
+		if (read_state(s, lfd, pass == 0 ? "" : OWNER_WHERE, de->d_name, cur, sizeof(cur), e) < 0)
+			continue;
+		if (!split_owner(cur, &cid, &ifn))
+			continue; /* old id-only lease: no ifname to judge by */
+		if (is_valid(cid, ifn, arg))
+			continue;
+		/* a shared lease passes to a holder that is still valid */
+		const struct holder *heir = NULL;
+		for (int f = 0; pass == 0 && f < nvf && !heir; f++)
+			for (int k = 0; k < vf[f].n && !heir; k++)
+				if (np_ip_equal(&vf[f].h[k].ip, &ip) && is_valid(vf[f].h[k].cid, vf[f].h[k].ifname, arg))
+					heir = &vf[f].h[k];
+		if (heir ? hand_over(s, &ip, heir, NULL) == 0 : unlinkat(lfd, de->d_name, 0) == 0)
+			*removed += pass == 0 && !heir;
 	}
 	closedir(d);
 	return 0;
@@ -601,44 +767,14 @@ int ipam_store_gc(struct ipam_store *s,
 {
 	struct vm_file *vf;
 	int nvf;
+	/* the first unreadable file, reported once the sweep is done */
+	struct np_err bad = { 0 };
 	*removed = 0;
-	int rc = load_vm_files(s, &vf, &nvf);
+	int rc = load_vm_files(s, &vf, &nvf, &bad);
 	if (rc < 0)
 		return np_errf(e, rc, "IPAM store %s: cannot read the VM indexes for GC", s->path);
-	for (int pass = 0; pass < 2; pass++) {
-		int dfd = openat(pass == 0 ? s->dirfd : s->ownerfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-		if (!d) {
-			if (dfd >= 0)
-				close(dfd);
-			free(vf);
-			return np_errf(e, -errno, "IPAM store %s: cannot list leases for GC", s->path);
-		}
-		int lfd = dirfd(d);
-		struct dirent *de;
-		while ((de = readdir(d))) {
-			struct np_ip ip;
-			char cur[LEASE_MAX];
-			const char *cid, *ifn;
-			if (de->d_name[0] == '.' || (pass == 0 && !name_is_ip(de->d_name, &ip)))
-				continue;
-			if (read_small(lfd, de->d_name, cur, sizeof(cur)) < 0)
-				continue;
-			if (!split_owner(cur, &cid, &ifn))
-				continue; /* old id-only lease: no ifname to judge by */
-			if (is_valid(cid, ifn, arg))
-				continue;
-			/* a shared lease passes to a holder that is still valid */
-			const struct holder *heir = NULL;
-			for (int f = 0; pass == 0 && f < nvf && !heir; f++)
-				for (int k = 0; k < vf[f].n && !heir; k++)
-					if (np_ip_equal(&vf[f].h[k].ip, &ip) && is_valid(vf[f].h[k].cid, vf[f].h[k].ifname, arg))
-						heir = &vf[f].h[k];
-			if (heir ? hand_over(s, &ip, heir, NULL) == 0 : unlinkat(lfd, de->d_name, 0) == 0)
-				*removed += pass == 0 && !heir;
-		}
-		closedir(d);
-	}
+	for (int pass = 0; pass < 2 && rc == 0; pass++)
+		rc = gc_pass(s, pass, vf, nvf, is_valid, arg, removed, &bad);
 	int vdfd = nvf ? vm_dir(s, false) : -1;
 	for (int f = 0; vdfd >= 0 && f < nvf; f++) {
 		int kept = 0;
@@ -651,5 +787,7 @@ int ipam_store_gc(struct ipam_store *s,
 	if (vdfd >= 0)
 		close(vdfd);
 	free(vf);
-	return 0;
+	if (bad.code && e && !e->code)
+		*e = bad;
+	return rc < 0 ? rc : bad.code;
 }
