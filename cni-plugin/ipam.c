@@ -5,9 +5,11 @@
 #include "ipam_exec.h"
 #include "ipam_local.h"
 
+/* The store in-process: a main plugin's "ipam": {"type": "mignet-ipam"},
+ * or mignet-ipam run as the main plugin, whose config needs no ipam.type. */
 static bool builtin(const struct cni_conf *c)
 {
-	return !strcmp(c->ipam_type, MIGNET_IPAM_TYPE);
+	return !strcmp(c->type, MIGNET_IPAM_TYPE) || (c->ipam_type && !strcmp(c->ipam_type, MIGNET_IPAM_TYPE));
 }
 
 /* IPs that did not come from the delegate's own input (a vif-cache record)

@@ -699,14 +699,40 @@ static bool attachment_valid(const char *cid, const char *ifname, void *arg)
 	return false;
 }
 
-int ipam_local_gc(const struct cni_conf *c, struct cni_error *ce)
+/* The spec's GC list: an array of {"containerID", "ifname"} objects. A
+ * malformed one is refused as a whole (code 7, naming the key), since
+ * guessing at it could release the leases of live attachments. */
+static int valid_list(const struct cni_conf *c, const cJSON **out, struct cni_error *ce)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(c->root, "cni.dev/valid-attachments");
+	const char *key = "cni.dev/valid-attachments";
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(c->root, key), *a;
+	if (!list) {
+		key = "cni.dev/attachments";
+		list = cJSON_GetObjectItemCaseSensitive(c->root, key);
+	}
 	if (!list)
-		list = cJSON_GetObjectItemCaseSensitive(c->root, "cni.dev/attachments");
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+				"GC: \"cni.dev/valid-attachments\" (or \"cni.dev/attachments\") is missing: it must list the attachments to keep");
 	if (!cJSON_IsArray(list))
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
-				"GC: \"cni.dev/valid-attachments\" (or \"cni.dev/attachments\") must be a list");
+				"GC: \"%s\" must be a list of {\"containerID\", \"ifname\"} objects", key);
+	cJSON_ArrayForEach(a, list) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(a, "containerID");
+		const cJSON *ifn = cJSON_GetObjectItemCaseSensitive(a, "ifname");
+		if (!cJSON_IsObject(a) || !cJSON_IsString(id) || !cJSON_IsString(ifn))
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+					"GC: every entry of \"%s\" must be an object with string \"containerID\" and \"ifname\"",
+					key);
+	}
+	*out = list;
+	return 0;
+}
+
+int ipam_local_gc(const struct cni_conf *c, struct cni_error *ce)
+{
+	const cJSON *list = NULL;
+	if (valid_list(c, &list, ce) < 0)
+		return -1;
 	struct ipam_local_conf lc;
 	struct ipam_store st;
 	if (open_store(c, &lc, &st, ce) < 0)
