@@ -66,7 +66,8 @@ static void copy_net(struct vc_record *dst, const struct vc_record *src, bool wi
 	memcpy(dst->mac, src->mac, NP_MAC_LEN);
 	dst->n_ips = src->n_ips;
 	memcpy(dst->ips, src->ips, sizeof(dst->ips));
-	if (with_routes || !dst->n_routes) {
+	/* a record of a down pod end holds gateways but no routes */
+	if (with_routes || (!dst->n_routes && !dst->n_gws)) {
 		dst->n_gws = src->n_gws;
 		memcpy(dst->gws, src->gws, sizeof(dst->gws));
 		dst->n_routes = src->n_routes;
