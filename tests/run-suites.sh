@@ -37,8 +37,13 @@ run_suite() {
 	printf '%s\n' "$out"
 	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
 	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
+	# A crash or sanitizer abort may print no summary, and a suite that
+	# exits 0 without one ran nothing it could count: both are failures.
+	if [ -z "$p$f" ]; then
+		echo "run-suites: $bin printed no summary line (exit $rc)" >&2
+		[ "$rc" = 0 ] && rc=1
+	fi
 	p=${p:-0} f=${f:-0}
-	# A crash or sanitizer abort may print no summary: count it as a failure.
 	if [ $rc -ne 0 ] && [ "$f" = 0 ]; then f=1; fi
 	passed=$((passed + p)) failed=$((failed + f))
 	[ $rc -eq 0 ] || suites_failed=$((suites_failed + 1))
@@ -49,7 +54,14 @@ for kind in unit integration; do
 	[ -z "$only" ] || [ "$only" = "$kind" ] || continue
 	# compiled cmocka suites, then script suites that print the same summary
 	for bin in "$build"/tests/$kind/test_* tests/$kind/test_*.sh; do
-		[ -x "$bin" ] && [ "${bin%.d}" = "$bin" ] || continue
+		[ -e "$bin" ] && [ "${bin%.d}" = "$bin" ] || continue
+		if [ ! -x "$bin" ]; then
+			# a suite that lost its mode bit would otherwise vanish silently
+			echo "run-suites: $bin is not executable" >&2
+			failed=$((failed + 1)) suites_failed=$((suites_failed + 1))
+			summary+=("$(printf '%-12s %-22s not executable: 1 failed' "$kind" "$(basename "$bin")")")
+			continue
+		fi
 		run_suite "$bin" "$kind"
 	done
 done
