@@ -28,6 +28,7 @@ struct run {
 	struct np_nl *nl;
 	struct undo undo[MAX_UNDO];
 	int n_undo, changes;
+	bool full; /* a change was held back: it could not have been undone */
 };
 
 static void push(struct run *r, struct undo u)
@@ -39,6 +40,12 @@ static void push(struct run *r, struct undo u)
 /* Prints the step; returns true when it must really be done. */
 static bool step(struct run *r, const char *what)
 {
+	/* every change must be undoable: with the log full, the change is not
+	 * made (the run goes on as a dry run would) and the run fails */
+	if (!r->o->dry_run && r->n_undo >= MAX_UNDO) {
+		r->full = true;
+		return false;
+	}
 	r->changes++;
 	fprintf(r->o->out, "  %s %s\n", r->o->dry_run ? "would" : "+", what);
 	return !r->o->dry_run;
@@ -410,6 +417,9 @@ int np_setup(const struct nc_node *n, const struct setup_opts *o, struct np_err 
 		rc = ensure_shim(r, &n->shims[i], e);
 	if (rc == 0)
 		rc = ensure_sysctls(r, n, e);
+	if (rc == 0 && r->full)
+		rc = np_errmsg(e, -E2BIG, "node.json needs more than %d changes in one run, more than setup can undo; split it",
+			       MAX_UNDO);
 	if (rc < 0 && nl->sock) {
 		fprintf(o->out, "  ! failed: %s\n  rolling back %d change(s)\n", e->msg, r->n_undo);
 		rollback(r);
