@@ -1,8 +1,11 @@
 /* KubeVirt's vif-cache-<podiface>.json (DHCPConfig, kubevirt.md A.3): Go
  * field names, base64 MAC and masks, null Routes, an Addr without IP and
- * Mask when unset, written as Go's json.MarshalIndent(v, "", "  ") would.
- * Only MAC, IP/Mask, Gateway, Routes (Dst, Gw) and IPAMDisabled carry
- * meaning on disk; the reader accepts every form KubeVirt writes. */
+ * Mask when unset, written as Go's json.MarshalIndent(v, "", "  ") would
+ * for the types KubeVirt v1.9 compiles in (netlink v1.3.1: Route.MTULock
+ * and RtoMinLock are bools). Only MAC, IP/Mask, Gateway, Routes (Dst, Gw)
+ * and IPAMDisabled carry meaning on disk; the reader accepts every form
+ * KubeVirt writes and refuses a file its Go code cannot read
+ * (tests/integration/test_go_interop.sh checks both with Go itself). */
 #ifndef MIGNET_VC_KUBEVIRT_H
 #define MIGNET_VC_KUBEVIRT_H
 
