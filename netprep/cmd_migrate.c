@@ -123,10 +123,14 @@ static int resolve_address(struct mig_opts *o, const char *address, const char *
 	return 0;
 }
 
+/* the one thing a signal handler may touch; the runner reads it through
+ * its options */
+static volatile sig_atomic_t cancel_requested;
+
 static void on_signal(int sig)
 {
 	(void)sig;
-	mig_cancel_requested = 1;
+	cancel_requested = 1;
 }
 
 static void install_cancel_handlers(void)
@@ -370,6 +374,7 @@ int cmd_migrate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { 0 } };
 	struct mig_opts o;
 	mig_opts_defaults(&o);
+	o.cancel = &cancel_requested;
 	const char *address = NULL, *iface = NULL, *netns = NULL, *vm = NULL;
 	struct np_err e = { 0 };
 	double d;

@@ -3,6 +3,7 @@
 #ifndef NETPREP_MIGRATE_OPTS_H
 #define NETPREP_MIGRATE_OPTS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,6 +25,8 @@ struct mig_opts {
 	unsigned parallel;            /* multifd connections, 0 = off */
 	uint64_t max_downtime_ms;     /* 0 = QEMU's default */
 	bool json;
+	/* set (from a signal handler) to ask for a cancel; NULL: none */
+	volatile sig_atomic_t *cancel;
 	/* preflight */
 	bool check_only;              /* run preflight, move nothing */
 	const char *target_inventory; /* the target's `netprep inventory --json` */

@@ -17,7 +17,6 @@
 
 #define POLL_PERIOD_MS 400   /* KubeVirt's monitorSleepPeriodMS */
 
-volatile sig_atomic_t mig_cancel_requested;
 
 static void now_rfc3339(char *buf, size_t len)
 {
@@ -321,7 +320,7 @@ static void monitor(struct run *r, struct migrate_call *call, mig_progress_fn pr
 		wait_poll_period(call->done_fd);
 		if (atomic_load(&call->done))
 			break;
-		if (mig_cancel_requested && !cancel_seen) {
+		if (o->cancel && *o->cancel && !cancel_seen) {
 			cancel_seen = true;
 			if (pol.mode == MIG_MODE_POSTCOPY)
 				fprintf(stderr, "netprep migrate: %s is in post-copy; it cannot be cancelled, waiting for it to finish\n", o->domain);
@@ -419,7 +418,7 @@ int mig_run(const struct mig_opts *o, mig_progress_fn progress, void *arg, struc
 	if (open_conns(&r) == 0)
 		r.has_vfio = mig_preflight(o, r.ctl, r.dst, r.dom_ctl, st);
 	int rc = 0;
-	if (!st->n_refusals && mig_cancel_requested) {
+	if (!st->n_refusals && o->cancel && *o->cancel) {
 		/* cancelled during preflight: nothing was started */
 		st->outcome = MIG_ABORTED;
 		st->abort_requested = true;

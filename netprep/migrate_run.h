@@ -37,9 +37,6 @@ struct mig_status {
 
 typedef void (*mig_progress_fn)(const struct mig_progress *p, void *arg);
 
-/* Set from a signal handler to ask for a cancel. */
-extern volatile sig_atomic_t mig_cancel_requested;
-
 int mig_run(const struct mig_opts *o, mig_progress_fn progress, void *arg,
 	    struct mig_status *st);
 /* Aborts DOMAIN's running job (migrate-cancel). */
