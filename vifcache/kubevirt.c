@@ -155,6 +155,23 @@ static cJSON *route_json(const struct vc_route *r)
 	return o;
 }
 
+/* As KubeVirt's filterIPv4RoutesByInterface and
+ * filterRoutesByNonLocalDestination: IPv4 routes (an IPv6 next hop is
+ * skipped too) less the one to the address's own network, matched by
+ * network and length whether or not it has a next hop; default routes
+ * stay, with or without one (the DHCP server sends 0.0.0.0 for none). */
+static bool kubevirt_keeps_route(const struct vc_route *rt, const struct np_prefix *v4)
+{
+	struct np_ip dst_net, own_net;
+	if (rt->dst.ip.family != AF_INET || (rt->has_gw && rt->gw.family != AF_INET))
+		return false;
+	if (rt->dst.len == 0 || rt->dst.len != v4->len)
+		return true;
+	np_prefix_network(&rt->dst, &dst_net);
+	np_prefix_network(v4, &own_net);
+	return !np_ip_equal(&dst_net, &own_net);
+}
+
 char *vc_kubevirt_format(const struct vc_record *r)
 {
 	const struct np_prefix *v4 = NULL;
@@ -174,12 +191,10 @@ char *vc_kubevirt_format(const struct vc_record *r)
 	}
 	cJSON_AddStringToObject(o, "AdvertisingIPAddr", "");
 	cJSON_AddStringToObject(o, "AdvertisingIPv6Addr", "");
-	/* IPv4 routes with a next hop or a non-local destination; the on-link
-	 * subnet route is left out, as KubeVirt does. */
 	cJSON *routes = NULL;
 	for (int i = 0; v4 && i < r->n_routes; i++) {
 		const struct vc_route *rt = &r->routes[i];
-		if (rt->dst.ip.family != AF_INET || (!rt->has_gw && np_prefix_contains(&rt->dst, &v4->ip)))
+		if (!kubevirt_keeps_route(rt, v4))
 			continue;
 		if (!routes)
 			routes = cJSON_CreateArray();
