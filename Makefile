@@ -16,7 +16,8 @@ PKGS := libmnl libcjson libvirt yaml-0.1
 DEB_PKGS := build-essential pkg-config \
 	libmnl-dev libcjson-dev libvirt-dev libcmocka-dev libyaml-dev iproute2 jq \
 	containernetworking-plugins libvirt-daemon libvirt-daemon-system \
-	libvirt-clients qemu-system-x86 qemu-utils clang libclang-rt-14-dev python3-yaml
+	libvirt-clients qemu-system-x86 qemu-utils clang libclang-rt-14-dev python3-yaml \
+	golang-go
 
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
@@ -138,7 +139,14 @@ $(CNI_TIMER): tests/bench/cni_timer.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-tests: all $(UNIT_BINS) $(INTEG_BINS) $(LAB) $(SKEW_SHIM)
+# test_go_interop.sh's C side: vc_kubevirt_parse on the files Go writes.
+INTEROP_BINS := $(BUILD)/tests/interop/kvread
+
+$(INTEROP_BINS): $(BUILD)/tests/interop/%: tests/interop/%.c $(VIFCACHE_LIB) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(LAB) $(SKEW_SHIM) $(INTEROP_BINS)
 
 deps:
 	@tests/deps.sh $(DEB_PKGS)

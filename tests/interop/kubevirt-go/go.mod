@@ -1,0 +1,3 @@
+module mignet.test/interop
+
+go 1.19
