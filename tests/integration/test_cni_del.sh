@@ -11,7 +11,7 @@ cni=$build/mignet-cni
 p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))d-"
 host=${p}h ctr=${p}c
 data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-del.XXXXXX")
-cleanup() { ip netns del "$host" 2>/dev/null; ip netns del "$ctr" 2>/dev/null; rm -rf "$data"; }
+cleanup() { for n in "$host" "$ctr" "${p}c2"; do ip netns del "$n" 2>/dev/null; done; rm -rf "$data"; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 . tests/lib/suite.sh
@@ -103,6 +103,30 @@ out=$(ip netns exec "$host" env CNI_COMMAND=DEL CNI_CONTAINERID=x CNI_NETNS="/ru
 [ "$(jq -r .code <<<"$out")" = 8 ] && has_link "$host" up0 &&
 	ok "DEL with CNI_NETNS of the plugin's own namespace is code 8 and the node's up0 survives" ||
 	bad "own netns" "$out; up0 $(has_link "$host" up0 && echo kept || echo DELETED)"
+
+# 7. Sticky addresses from what Multus passes (no annotation): the launcher
+#    pods of one VM share its address, any other pod does not.
+ctr2=${p}c2
+ip netns add "$ctr2"
+# a bridge: the target pod reattaches with the VM's MAC too, which two
+# macvlans on one master could not both carry
+printf '{"cniVersion":"1.0.0","name":"snet","type":"mignet-bridge","bridge":"stbr","vifCacheDir":"%s/vc","ipam":%s}' "$data" \
+	'{"type":"mignet-ipam","sticky":true,"dataDir":"'"$data"'/st","subnet":"10.83.0.0/24"}' > "$data/sticky.json"
+multus() { # COMMAND CID NETNS POD-NAME
+	ip netns exec "$host" env CNI_COMMAND="$1" CNI_CONTAINERID="$2" CNI_NETNS="/run/netns/$3" CNI_IFNAME=net1 \
+		CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=true;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=$4;K8S_POD_INFRA_CONTAINER_ID=$2;K8S_POD_UID=u-$2" \
+		"$cni" < "$data/sticky.json" 2>/dev/null
+}
+src=$(multus ADD s1 "$ctr" virt-launcher-vm-b-x2b9z | jq -r '.ips[0].address')
+tgt=$(multus ADD t1 "$ctr2" virt-launcher-vm-b-q7w8r | jq -r '.ips[0].address')
+[ -n "$src" ] && [ "$src" = "$tgt" ] && ok "the VM's target launcher pod gets its source pod's address ($tgt) from K8S_POD_NAME alone" ||
+	bad "sticky from the pod name" "source $src, target $tgt"
+multus DEL s1 "$ctr" virt-launcher-vm-b-x2b9z >/dev/null
+other=$(multus ADD o1 "$ctr" nginx-7d9c7-x2b9z | jq -r '.ips[0].address')
+[ -n "$other" ] && [ "$other" != "$tgt" ] &&
+	ok "after the source pod's DEL the address stays the VM's: another pod gets $other" || bad "hold after DEL" "$other"
+multus DEL o1 "$ctr" nginx-7d9c7-x2b9z >/dev/null; multus DEL t1 "$ctr2" virt-launcher-vm-b-q7w8r >/dev/null
+ip netns del "$ctr2"
 
 # 6. A newline in CNI_CONTAINERID cannot forge a log line (the ID is
 #    refused before the config is read, so the line goes to stderr).

@@ -24,17 +24,21 @@ expect() { # label expected-rc command...
 for n in "$na" "$nb" "$pa" "$pb"; do ip netns add "$n"; ip -n "$n" link set lo up; done
 
 # Two nodes, each with its own cache root and IPAM store; the VM's pods
-# attach to a bridge on their node through the mignet plugin.
+# attach to a bridge on their node through the mignet plugin, driven as
+# Multus drives a delegate: the NAD's config, no pod annotations, and the
+# launcher pod's name in CNI_ARGS (virt-launcher-<vmi>-<generated suffix>).
+launcher_args() { # container-id: the CNI_ARGS Multus sends for that launcher pod
+	local sfx
+	case $1 in src1) sfx=x2b9z ;; tgt1) sfx=q7w8r ;; *) sfx=z9x8w ;; esac
+	echo "IgnoreUnknown=true;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a-$sfx;K8S_POD_INFRA_CONTAINER_ID=$1;K8S_POD_UID=0b5e-$1"
+}
 attach() { # node-ns pod-ns cid root store
 	cat > "$data/conf-$1.json" <<CONF
 {"cniVersion":"1.0.0","name":"vlan13","type":"mignet-bridge","bridge":"vlan-13","vifCacheDir":"$4",
- "capabilities":{"io.kubernetes.cri.pod-annotations":true},
- "runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"kubevirt.io/domain":"vm-a"}},
  "ipam":{"type":"mignet-ipam","dataDir":"$5","ranges":[[{"subnet":"10.13.0.0/24"}]],"routes":[{"dst":"0.0.0.0/0"}]}}
 CONF
 	ip netns exec "$1" env CNI_COMMAND=ADD CNI_CONTAINERID="$3" CNI_NETNS="/run/netns/$2" CNI_IFNAME=pod16477688c0e \
-		CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a-$3" \
-		"$cni" < "$data/conf-$1.json"
+		CNI_PATH=/usr/lib/cni CNI_ARGS="$(launcher_args "$3")" "$cni" < "$data/conf-$1.json"
 }
 ra=$data/a/cache rb=$data/b/cache
 # node A already handed out .2 to another pod, so the VM gets .3 there: the
@@ -294,10 +298,10 @@ expect "apply refuses a hostile --device-id (usage, exit 2)" 2 "$vc" apply prod/
 
 # DEL on the target drops the record it owns (the forced import above left
 # an unowned one, which a DEL must not touch: give it back to tgt1 first)
-expect "DEL keeps a record it does not own" 0 sh -c "ip netns exec $nb env CNI_COMMAND=DEL CNI_CONTAINERID=other2 CNI_NETNS=/run/netns/${p}elsewhere CNI_IFNAME=pod16477688c0e CNI_PATH=/usr/lib/cni CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAMESPACE=prod' $cni < $data/conf-$nb.json >/dev/null && $vc show $key --root $rb >/dev/null"
+expect "DEL keeps a record it does not own" 0 sh -c "ip netns exec $nb env CNI_COMMAND=DEL CNI_CONTAINERID=other2 CNI_NETNS=/run/netns/${p}elsewhere CNI_IFNAME=pod16477688c0e CNI_PATH=/usr/lib/cni CNI_ARGS='$(launcher_args other2)' $cni < $data/conf-$nb.json >/dev/null && $vc show $key --root $rb >/dev/null"
 "$vc" populate "$key" --root "$rb" --network vlan13 --netns "/run/netns/$pb" --container-id tgt1 >/dev/null
 ip netns exec "$nb" env CNI_COMMAND=DEL CNI_CONTAINERID=tgt1 CNI_NETNS="/run/netns/$pb" CNI_IFNAME=pod16477688c0e \
-	CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=prod" "$cni" < "$data/conf-$nb.json" >/dev/null
+	CNI_PATH=/usr/lib/cni CNI_ARGS="$(launcher_args tgt1)" "$cni" < "$data/conf-$nb.json" >/dev/null
 expect "DEL of the owning pod removes its record" 4 "$vc" show "$key" --root "$rb"
 [ ! -e "$rb/prod" ] && ok "... and the VM's and the namespace's directories, left empty" || bad "DEL's directories" "$(find "$rb/prod")"
 
