@@ -39,17 +39,25 @@ trap 'teardown; exit 130' INT TERM
 # The plugin, invoked the way Multus invokes a delegate: the environment,
 # the NetworkAttachmentDefinition's config on stdin with the runtime's
 # capability arguments, the result on stdout.
+pod_name() { # container-id: the pod's name, as Multus passes it in CNI_ARGS
+	case $1 in
+	launcher-a) echo virt-launcher-vm-a-x2b9z ;;
+	launcher-b) echo virt-launcher-vm-a-q7w8r ;;
+	handler-*) echo virt-handler-z9x8w ;;
+	*) echo nginx-7d9c7-k4m2p ;;
+	esac
+}
 cni_add() { # node pod cid ifname conf-file [cmd]
 	# The plugin refuses to attach into the namespace it runs in (CNI code
 	# 8), so an attachment into the node's own namespace, which stands in
 	# for virt-handler's pod here, is made from the machine's namespace.
 	local wrap=(ip netns exec "$1") shown="ip netns exec $1 "
+	local args="IgnoreUnknown=true;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=$(pod_name "$3")"
 	[ "$1" = "$2" ] && wrap=() shown=
-	printf '   $ %senv CNI_COMMAND=%s CNI_CONTAINERID=%s CNI_NETNS=/run/netns/%s CNI_IFNAME=%s \\\n       CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=true;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a" %s < %s\n' \
-		"$shown" "${6:-ADD}" "$3" "$2" "$4" "$(jq -r .type "$5")" "$(basename "$5")" >&2
+	printf '   $ %senv CNI_COMMAND=%s CNI_CONTAINERID=%s CNI_NETNS=/run/netns/%s CNI_IFNAME=%s \\\n       CNI_PATH=/usr/lib/cni CNI_ARGS="%s" %s < %s\n' \
+		"$shown" "${6:-ADD}" "$3" "$2" "$4" "$args" "$(jq -r .type "$5")" "$(basename "$5")" >&2
 	"${wrap[@]}" env CNI_COMMAND="${6:-ADD}" CNI_CONTAINERID="$3" CNI_NETNS="/run/netns/$2" CNI_IFNAME="$4" \
-		CNI_PATH=/usr/lib/cni CNI_ARGS="IgnoreUnknown=true;K8S_POD_NAMESPACE=prod;K8S_POD_NAME=virt-launcher-vm-a" \
-		"$cni" < "$5"
+		CNI_PATH=/usr/lib/cni CNI_ARGS="$args" "$cni" < "$5"
 }
 nic_bytes() { ip netns exec "$p-$1" cat "/sys/class/net/$2/statistics/$3_bytes"; }
 
@@ -95,12 +103,12 @@ CONF
 	out=$(cni_add "$p-$n" "$p-$n" "handler-$n" migration0 "$lab/migration-$n.json")
 	echo "   -> migration0 on node $n: $(jq -r '.ips[0].address' <<<"$out")"
 done
-echo "   The VM's bridge interface on vlan-13 goes into virt-launcher's namespace on A:"
+echo "   The VM's bridge interface on vlan-13 goes into virt-launcher's namespace on A;"
+echo "   the plugin knows the VM from the launcher pod's name, all Multus passes it:"
 cat > "$lab/vlan13.json" <<CONF
 {"cniVersion":"1.0.0","name":"vlan13","type":"mignet-bridge","bridge":"vlan-13","disableContainerInterface":true,
  "vifCacheDir":"VIFCACHE",
- "capabilities":{"mac":true,"io.kubernetes.cri.pod-annotations":true},
- "runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"kubevirt.io/domain":"vm-a"}},
+ "capabilities":{"mac":true},
  "ipam":{"type":"mignet-ipam","dataDir":"IPAMDIR","ranges":[[{"subnet":"10.13.0.0/24"}]],"routes":[{"dst":"0.0.0.0/0"}]}}
 CONF
 for n in a b; do sed "s|VIFCACHE|$lab/$n/vifcache|; s|IPAMDIR|$lab/$n/ipam|" "$lab/vlan13.json" > "$lab/vlan13-$n.json"; done
@@ -241,7 +249,7 @@ mark "cancel"
 say "Detach everything through the plugin (DEL) and tear the lab down"
 cni_add "$p-b" "$p-launcher-b" launcher-b pod16477688c0e "$lab/vlan13-b.json" DEL >/dev/null
 cni_add "$p-a" "$p-launcher-a" launcher-a pod16477688c0e "$lab/vlan13-a.json" DEL >/dev/null
-cni_add "$p-a" "$p-a" other-pod net9 "$lab/vlan13-other.json" DEL >/dev/null
+cni_add "$p-a" "$p-other-a" other-pod net9 "$lab/vlan13-other.json" DEL >/dev/null
 for n in a b; do cni_add "$p-$n" "$p-$n" "handler-$n" migration0 "$lab/migration-$n.json" DEL >/dev/null; done
 leases=$(find "$lab"/*/ipam -type f ! -name lock ! -name 'last_reserved_ip.*' ! -name .all-indexed | wc -l)
 records=$("$vc" list --root "$lab/a/vifcache" | tail -n +2 | wc -l)
