@@ -206,7 +206,7 @@ static int macvlan_status(struct cni_ctx *ctx, struct cni_error *ce)
 {
 	const struct macvlan_conf *m = ctx->kind_conf;
 	if (m->master && !m->link_in_container) {
-		struct np_nl *nl = malloc(sizeof(*nl));
+		struct np_nl *nl = np_nl_alloc();
 		struct np_err e = { 0 };
 		struct np_link_info li;
 		int rc = nl ? np_nl_open(nl, NULL, &e) : -ENOMEM;

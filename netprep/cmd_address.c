@@ -113,7 +113,7 @@ int cmd_address(int argc, char **argv)
 		req.family = pip.family;
 	}
 
-	struct np_nl *nl = malloc(sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	if (!nl) {
 		fprintf(stderr, "netprep address: out of memory\n");
 		return NP_EXIT_FAIL;

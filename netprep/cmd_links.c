@@ -101,7 +101,7 @@ int cmd_links(int argc, char **argv)
 		return NP_EXIT_USAGE;
 	}
 	struct np_err e = { 0 };
-	struct np_nl *nl = malloc(sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	struct table *t = calloc(1, sizeof(*t));
 	int rc = (!nl || !t) ? np_errmsg(&e, -ENOMEM, "out of memory") : np_nl_open(nl, netns, &e);
 	if (rc == 0) {

@@ -104,7 +104,7 @@ static int resolve_address(struct mig_opts *o, const char *address, const char *
 	} else {
 		struct np_pick_request req = { .iface = iface, .family = AF_UNSPEC, .strict = true };
 		struct np_pick_result r;
-		struct np_nl *nl = malloc(sizeof(*nl));
+		struct np_nl *nl = np_nl_alloc();
 		int rc = nl ? np_nl_open(nl, netns, &e) : -ENOMEM;
 		if (rc == 0) {
 			rc = np_pick_address(nl, &req, &r, &e);

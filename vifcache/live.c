@@ -57,7 +57,7 @@ int vc_live_read(const char *netns_path, const char *ifname, struct vc_live *out
 		 struct np_err *e)
 {
 	memset(out, 0, sizeof(*out));
-	struct np_nl *nl = malloc(sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	if (!nl)
 		return np_errmsg(e, -ENOMEM, "out of memory");
 	int rc = np_nl_open(nl, netns_path, e);

@@ -108,7 +108,7 @@ static int peer_up(struct np_nl *nl, const struct np_link_attrs *peer,
 {
 	if (!peer->netns)
 		return np_link_set_up(nl, peer->name, true, e);
-	struct np_nl *pnl = malloc(sizeof(*pnl));
+	struct np_nl *pnl = np_nl_alloc();
 	if (!pnl)
 		return np_errmsg(e, -ENOMEM, "veth peer \"%s\": out of memory", peer->name);
 	int rc = np_nl_open(pnl, peer->netns, e);
@@ -609,7 +609,7 @@ static int oper_cb(const struct nlmsghdr *nlh, void *arg)
 int np_link_wait_up(const char *netns, const char *name, int timeout_ms,
 		    struct np_err *e)
 {
-	struct np_nl *nl = malloc(sizeof(*nl));
+	struct np_nl *nl = np_nl_alloc();
 	if (!nl)
 		return np_errmsg(e, -ENOMEM, "wait for \"%s\": out of memory", name);
 	int rc = np_nl_open(nl, netns, e);
