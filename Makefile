@@ -17,7 +17,7 @@ DEB_PKGS := build-essential pkg-config \
 	libmnl-dev libcjson-dev libvirt-dev libcmocka-dev libyaml-dev iproute2 jq \
 	containernetworking-plugins libvirt-daemon libvirt-daemon-system \
 	libvirt-clients qemu-system-x86 qemu-utils clang libclang-rt-14-dev python3-yaml \
-	golang-go
+	golang-go etcd-server etcd-client libcurl4-openssl-dev
 
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
