@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "conf.h"
 #include "names.h"
+#include "readbuf.h"
 
 extern char **environ;
 
@@ -63,99 +65,91 @@ static char **child_env(const char *command)
 	return env;
 }
 
-int cni_exec_plugin(const char *type, const char *command,
-		    const struct cni_env *env, const char *stdin_json,
-		    cJSON **out, struct cni_error *ce)
+/* Starts path with stdin and stdout on pipes; *to_child and *from_child
+ * are the parent's ends. */
+static pid_t spawn(const char *path, char **cenv, int *to_child, int *from_child)
 {
-	char path[4096];
-	if (out)
-		*out = NULL;
-	if (find_plugin(type, env->path, path, sizeof(path), ce) < 0)
-		return -1;
 	int in[2], outp[2];
 	if (pipe2(in, O_CLOEXEC) < 0)
-		return cni_fail(ce, CNI_ERR_INTERNAL, "exec %s: pipe: %s", type, strerror(errno));
+		return -errno;
 	if (pipe2(outp, O_CLOEXEC) < 0) {
+		int rc = -errno;
 		close(in[0]);
 		close(in[1]);
-		return cni_fail(ce, CNI_ERR_INTERNAL, "exec %s: pipe: %s", type, strerror(errno));
+		return rc;
 	}
-	char **cenv = child_env(command);
-	pid_t pid = cenv ? fork() : -1;
-	if (pid == 0) {
-		dup2(in[0], STDIN_FILENO);
-		dup2(outp[1], STDOUT_FILENO);
-		execve(path, (char *[]){ path, NULL }, cenv);
-		_exit(127);
-	}
-	int saved = errno;
-	if (cenv) {
-		for (size_t i = 0; cenv[i]; i++)
-			if (!strncmp(cenv[i], "CNI_COMMAND=", 12))
-				free(cenv[i]);
-		free(cenv);
-	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, outp[1], STDOUT_FILENO);
+	pid_t pid;
+	int rc = posix_spawn(&pid, path, &fa, NULL, (char *[]){ (char *)path, NULL }, cenv);
+	posix_spawn_file_actions_destroy(&fa);
 	close(in[0]);
 	close(outp[1]);
-	if (pid < 0) {
+	if (rc) {
 		close(in[1]);
 		close(outp[0]);
-		return cni_fail(ce, CNI_ERR_INTERNAL, "exec %s: fork: %s", type, strerror(saved));
+		return -rc;
 	}
-	/* The config is small (< 1 MiB) but write and read concurrently anyway
-	 * so a chatty plugin cannot deadlock us. */
-	size_t in_len = strlen(stdin_json), in_off = 0, cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	signal(SIGPIPE, SIG_IGN);
-	struct pollfd pfd[2] = { { in[1], POLLOUT, 0 }, { outp[0], POLLIN, 0 } };
-	if (in_len == 0) {
-		close(in[1]);
+	*to_child = in[1];
+	*from_child = outp[0];
+	return pid;
+}
+
+/* Writes the config and reads the answer at once, so a chatty plugin
+ * cannot deadlock us on a full pipe. Closes both fds. */
+static int talk(int to_child, int from_child, const char *input, struct np_readbuf *out)
+{
+	size_t len = strlen(input), off = 0;
+	struct pollfd pfd[2] = { { to_child, POLLOUT, 0 }, { from_child, POLLIN, 0 } };
+	int rc = 0;
+	if (len == 0) {
+		close(to_child);
 		pfd[0].fd = -1;
 	}
-	while (buf && pfd[1].fd >= 0) {
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+	while (pfd[1].fd >= 0) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+			rc = -errno;
 			break;
+		}
 		if (pfd[0].fd >= 0 && pfd[0].revents) {
-			ssize_t w = write(in[1], stdin_json + in_off, in_len - in_off);
+			ssize_t w = write(to_child, input + off, len - off);
 			if (w > 0)
-				in_off += (size_t)w;
-			if (w < 0 || in_off == in_len) {
-				close(in[1]);
+				off += (size_t)w;
+			if (w < 0 || off == len) {
+				close(to_child);
 				pfd[0].fd = -1;
 			}
 		}
 		if (pfd[1].revents) {
-			if (n + 1 >= cap) {
-				char *nb = cap < CNI_STDIN_MAX ? realloc(buf, cap * 2) : NULL;
-				if (!nb) {
-					free(buf);
-					buf = NULL;
-					break;
-				}
-				buf = nb;
-				cap *= 2;
-			}
-			ssize_t r = read(outp[0], buf + n, cap - n - 1);
-			if (r <= 0) {
-				close(outp[0]);
+			ssize_t r = np_readbuf_read(out, from_child);
+			if (r < 0 && r != -EINTR && r != -EAGAIN)
+				rc = (int)r;
+			if (r == 0 || rc < 0) {
+				close(from_child);
 				pfd[1].fd = -1;
-			} else {
-				n += (size_t)r;
 			}
 		}
 	}
 	if (pfd[0].fd >= 0)
-		close(in[1]);
-	if (pfd[1].fd >= 0)
-		close(outp[0]);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!buf)
-		return cni_fail(ce, CNI_ERR_INTERNAL, "exec %s: output too large or out of memory", type);
-	buf[n] = '\0';
-	cJSON *j = n ? cJSON_Parse(buf) : NULL;
-	free(buf);
+		close(to_child);
+	return rc;
+}
+
+static void free_env(char **cenv)
+{
+	for (size_t i = 0; cenv && cenv[i]; i++)
+		if (!strncmp(cenv[i], "CNI_COMMAND=", 12))
+			free(cenv[i]);
+	free(cenv);
+}
+
+/* The plugin's verdict: its CNI error when it failed, else its result. */
+static int judge(const char *type, const char *command, int status, const struct np_readbuf *b,
+		 cJSON **out, struct cni_error *ce)
+{
+	cJSON *j = b->len ? cJSON_Parse(b->data) : NULL;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "code");
 		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "msg");
@@ -166,11 +160,45 @@ int cni_exec_plugin(const char *type, const char *command,
 		cJSON_Delete(j);
 		return -1;
 	}
-	if (n && !j)
+	if (b->len && !j)
 		return cni_fail(ce, CNI_ERR_DECODE, "IPAM plugin %s %s printed something that is not JSON", type, command);
 	if (out)
 		*out = j;
 	else
 		cJSON_Delete(j);
 	return 0;
+}
+
+int cni_exec_plugin(const char *type, const char *command,
+		    const struct cni_env *env, const char *stdin_json,
+		    cJSON **out, struct cni_error *ce)
+{
+	char path[4096];
+	if (out)
+		*out = NULL;
+	if (find_plugin(type, env->path, path, sizeof(path), ce) < 0)
+		return -1;
+	char **cenv = child_env(command);
+	if (!cenv)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "exec %s: out of memory", type);
+	int to_child = -1, from_child = -1;
+	pid_t pid = spawn(path, cenv, &to_child, &from_child);
+	free_env(cenv);
+	if (pid < 0)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "exec %s: %s", type, strerror((int)-pid));
+	signal(SIGPIPE, SIG_IGN);
+	struct np_readbuf b;
+	np_readbuf_init(&b, CNI_STDIN_MAX);
+	int rc = talk(to_child, from_child, stdin_json, &b);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc < 0) {
+		np_readbuf_free(&b);
+		return cni_fail(ce, CNI_ERR_INTERNAL, "exec %s: reading its answer: %s", type,
+				rc == -EFBIG ? "output too large" : strerror(-rc));
+	}
+	rc = judge(type, command, status, &b, out, ce);
+	np_readbuf_free(&b);
+	return rc;
 }

@@ -14,6 +14,7 @@
 #include "ipam.h"
 #include "ipam_local.h"
 #include "kind.h"
+#include "readbuf.h"
 #include "skel.h"
 #include "vifhook.h"
 
@@ -26,31 +27,13 @@ static const char *env_get(const char *k)
 
 static char *read_all(int fd, size_t *len)
 {
-	size_t cap = 8192, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n + 1 >= cap) {
-			char *nb = cap <= CNI_STDIN_MAX ? realloc(buf, cap * 2) : NULL;
-			if (!nb) {
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t r = read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			free(buf);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
+	struct np_readbuf b;
+	np_readbuf_init(&b, CNI_STDIN_MAX);
+	if (np_readbuf_read_all(&b, fd) < 0) {
+		np_readbuf_free(&b);
+		return NULL;
 	}
-	if (buf)
-		buf[n] = '\0';
-	*len = n;
-	return buf;
+	return np_readbuf_take(&b, len);
 }
 
 static void print_json(cJSON *o)

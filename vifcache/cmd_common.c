@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "readbuf.h"
 #include "kubevirt.h"
 #include "names.h"
 #include "sriov.h"
@@ -261,46 +262,18 @@ char *vc_cli_read_input(const char *path, size_t max, size_t *len, struct np_err
 	int fd = open_input(path, max, e);
 	if (fd < 0)
 		return NULL;
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap + 1);
-	while (buf) {
-		ssize_t r = read(fd, buf + n, cap - n);
-		if (r < 0) {
-			np_errf(e, -errno, "cannot read %s", path);
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n == cap) {
-			if (cap >= max) {
-				np_errmsg(e, -EFBIG, "%s is larger than %zu bytes", path, max);
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			char *nb = realloc(buf, cap * 2 + 1);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
+	struct np_readbuf b;
+	np_readbuf_init(&b, max);
+	int rc = np_readbuf_read_all(&b, fd);
 	if (fd != STDIN_FILENO)
 		close(fd);
-	if (buf) {
-		if (n > max) {
-			np_errmsg(e, -EFBIG, "%s is larger than %zu bytes", path, max);
-			free(buf);
-			return NULL;
-		}
-		buf[n] = '\0';
-		*len = n;
+	if (rc < 0) {
+		np_readbuf_free(&b);
+		if (rc == -EFBIG)
+			np_errmsg(e, rc, "%s is larger than %zu bytes", path, max);
+		else
+			np_errf(e, rc, "cannot read %s", path);
+		return NULL;
 	}
-	return buf;
+	return np_readbuf_take(&b, len);
 }
