@@ -10,7 +10,7 @@ BUILD       ?= build
 CC          ?= gcc
 PKG_CONFIG  ?= pkg-config
 
-PKGS := libmnl libcjson libvirt yaml-0.1
+PKGS := libmnl libcjson libvirt yaml-0.1 libcurl
 
 # Debian packages needed to build, test, benchmark, fuzz and run the demo.
 DEB_PKGS := build-essential pkg-config \
@@ -34,6 +34,8 @@ override LDFLAGS += -fsanitize=address,undefined
 endif
 
 CORE_SRC    := $(wildcard netprep/core/*.c)
+# the cluster store (netprep/store/): linked by all three programs with the core
+STORE_SRC   := $(wildcard netprep/store/*.c)
 NETPREP_SRC := $(filter-out netprep/main.c,$(wildcard netprep/*.c))
 VIFCACHE_SRC:= $(filter-out vifcache/main.c vifcache/cmd_%.c,$(wildcard vifcache/*.c))
 VIFCACHE_CLI:= vifcache/main.c $(wildcard vifcache/cmd_*.c)
@@ -66,7 +68,7 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(CORE_LIB): $(call obj,$(CORE_SRC))
+$(CORE_LIB): $(call obj,$(CORE_SRC) $(STORE_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
@@ -146,7 +148,14 @@ $(INTEROP_BINS): $(BUILD)/tests/interop/%: tests/interop/%.c $(VIFCACHE_LIB) $(C
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
 
-tests: all $(UNIT_BINS) $(INTEG_BINS) $(LAB) $(SKEW_SHIM) $(INTEROP_BINS)
+# test_store_etcd.sh's client: the store's operations from the command line
+STORECTL := $(BUILD)/tests/storectl
+
+$(STORECTL): tests/store/storectl.c $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.a,$^) $(LDLIBS)
+
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(LAB) $(SKEW_SHIM) $(INTEROP_BINS) $(STORECTL)
 
 deps:
 	@tests/deps.sh $(DEB_PKGS)
