@@ -122,7 +122,7 @@ static int del_own_link(const struct cni_env *env, struct cni_error *ce)
 /* A delegate that is not installed cannot release anything, and failing
  * would leave the pod undeletable for ever: the lease is reported and
  * left to that IPAM's own reconciliation (README, "DEL"). */
-static int release_ipam(const struct cni_ctx *ctx, struct cni_error *ce)
+int attach_release_ipam(const struct cni_ctx *ctx, struct cni_error *ce)
 {
 	const struct cni_conf *c = ctx->conf;
 	if (!c->ipam_type)
@@ -142,7 +142,7 @@ int attach_del(const struct cni_ctx *ctx, struct cni_error *ce)
 	struct cni_error link_err = { 0 }, ipam_err = { 0 };
 	/* mignet's own state first: a failing delegate must not keep the link */
 	int rc = del_own_link(ctx->env, &link_err);
-	int irc = release_ipam(ctx, &ipam_err);
+	int irc = attach_release_ipam(ctx, &ipam_err);
 	if (rc < 0 || irc < 0) {
 		*ce = rc < 0 ? link_err : ipam_err;
 		return -1;
@@ -269,15 +269,6 @@ int attach_result_ctr_iface(struct cni_result *res, const struct cni_env *env,
 		return cni_fail(ce, CNI_ERR_INTERNAL, "result has too many interfaces");
 	res->ifaces[idx].mtu = li->mtu;
 	return idx;
-}
-
-int attach_ipam_add(const struct cni_ctx *ctx, struct cni_result *res, struct cni_result *ipam,
-		    int idx, bool *leased, struct cni_error *ce)
-{
-	if (cni_ipam_add(ctx->conf, ctx->env, ctx->stdin_json, ipam, ce) < 0)
-		return -1;
-	*leased = true;
-	return cni_result_merge_ipam(res, ipam, idx, ce);
 }
 
 int attach_read_link(struct np_nl *nl, const char *ifname, struct np_link_info *li,

@@ -21,10 +21,28 @@ struct attach_socks {
 int attach_socks_open(struct attach_socks *s, const char *netns, struct cni_error *ce);
 void attach_socks_close(struct attach_socks *s);
 
+/* One ADD in the making, shared by the pipeline and the kind's hooks. */
+struct attach_run {
+	const struct cni_ctx *ctx;
+	struct attach_socks s;
+	void *state;               /* the kind's own, run_size bytes */
+	struct np_link_info link;  /* the container interface, filled by create */
+	bool keep_down;            /* leave it down (disableContainerInterface) */
+	bool dad;                  /* keep IPv6 DAD */
+	bool report_only;          /* IPs are reported, not set (SR-IOV: the guest sets them) */
+};
+
+/* ADD of a kind with create/undo: see struct cni_kind. */
+int attach_add(const struct cni_kind *kind, struct cni_ctx *ctx, struct cni_result *res,
+	       struct cni_error *ce);
+
 /* DEL of a link-based attachment: CNI_IFNAME in the netns if this
  * container made it (its alias), then the IPAM release, which runs even
  * when the link part failed; a missing netns or link is success. */
 int attach_del(const struct cni_ctx *ctx, struct cni_error *ce);
+/* DEL's release of the address; a delegated IPAM that is not installed is
+ * reported on stderr and left to its own GC (README). */
+int attach_release_ipam(const struct cni_ctx *ctx, struct cni_error *ce);
 
 /* Every link an ADD creates in the pod carries "mignet:<containerID>" (or
  * a hash of an ID too long for an alias) as its IFLA_IFALIAS. */
@@ -82,10 +100,6 @@ bool attach_name_taken(struct np_nl *ctr, const struct cni_env *env, struct cni_
 int attach_result_ctr_iface(struct cni_result *res, const struct cni_env *env,
 			    const struct np_link_info *li, struct cni_error *ce);
 
-/* Runs IPAM into ipam and merges its IPs and routes into res for interface
- * idx; *leased is set as soon as IPAM holds something, for the rollback. */
-int attach_ipam_add(const struct cni_ctx *ctx, struct cni_result *res, struct cni_result *ipam,
-		    int idx, bool *leased, struct cni_error *ce);
 
 /* The link as the kernel has it (MAC, MTU, index), for the result. */
 int attach_read_link(struct np_nl *nl, const char *ifname, struct np_link_info *li,

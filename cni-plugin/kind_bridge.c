@@ -10,7 +10,6 @@
 
 #include "addr.h"
 #include "attach.h"
-#include "ipam.h"
 #include "kind.h"
 #include "names.h"
 #include "route.h"
@@ -96,23 +95,11 @@ static int bridge_parse(struct cni_ctx *ctx, struct cni_error *ce)
 	return 0;
 }
 
-/* A pod end left down holds its addresses, but the kernel refuses every
- * route through it (and makes no subnet route): the result and the
- * vif-cache record, which is written from the result, say only what the
- * pod has. KubeVirt's bridge binding reads the routes of the pod
- * interface for the guest's DHCP, so it needs the pod end up (README). */
-static void drop_routes(struct cni_conf *c, struct cni_result *res)
-{
-	snprintf(c->warning, sizeof(c->warning),
-		 "disableContainerInterface: %d route(s) from IPAM are neither installed (the pod end is down) nor in the result",
-		 res->n_routes);
-	res->n_routes = 0;
-}
-
 struct bridge_run {
-	struct attach_socks s;
+	struct attach_socks *s;
+	struct np_link_info br;  /* as create last read it */
 	char host_if[IFNAMSIZ];
-	bool bridge_made, veth_made, ipam_done;
+	bool bridge_made, veth_made;
 };
 
 
@@ -122,34 +109,34 @@ static int ensure_bridge(struct bridge_run *r, const struct bridge_conf *b,
 {
 	struct np_err e = { 0 };
 	/* Usually the bridge is there: look first, create only when missing. */
-	if (np_link_get(r->s.host, b->bridge, br, NULL) < 0) {
+	if (np_link_get(r->s->host, b->bridge, br, NULL) < 0) {
 		struct np_link_attrs a = { .name = b->bridge, .mtu = (unsigned)b->mtu, .up = true };
-		int rc = np_link_create_bridge(r->s.host, &a, &e);
+		int rc = np_link_create_bridge(r->s->host, &a, &e);
 		if (rc < 0 && rc != -EEXIST)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		r->bridge_made = rc == 0;
 		np_err_clear(&e);
-		if (np_link_get(r->s.host, b->bridge, br, &e) < 0)
+		if (np_link_get(r->s->host, b->bridge, br, &e) < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	}
 	if (strcmp(br->kind, "bridge"))
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "\"%s\" exists but is a %s link, not a bridge",
 				b->bridge, br->kind[0] ? br->kind : "plain");
-	if (!(br->flags & IFF_UP) && np_link_set_up(r->s.host, b->bridge, true, &e) < 0)
+	if (!(br->flags & IFF_UP) && np_link_set_up(r->s->host, b->bridge, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	if (b->promisc && np_link_set_flag(r->s.host, b->bridge, IFF_PROMISC, true, &e) < 0)
+	if (b->promisc && np_link_set_flag(r->s->host, b->bridge, IFF_PROMISC, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	/* A gateway's MAC is pinned, as the reference does: an unpinned
 	 * bridge follows its lowest port MAC, so the gateway's MAC would change
 	 * under the pods as ports come and go. Pinned before this ADD's port
 	 * joins, so the bridge keeps the MAC it has. */
 	if (b->is_gateway && br->mac_len == NP_MAC_LEN &&
-	    np_link_set_mac(r->s.host, b->bridge, br->mac, &e) < 0)
+	    np_link_set_mac(r->s->host, b->bridge, br->mac, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	char key[96];
 	snprintf(key, sizeof(key), "net/ipv6/conf/%s/accept_ra", b->bridge);
 	np_sysctl_set(NULL, key, "0", NULL); /* absent when IPv6 is off */
-	if ((b->vlan || b->n_trunk) && np_bridge_set_vlan_filtering(r->s.host, b->bridge, true, &e) < 0)
+	if ((b->vlan || b->n_trunk) && np_bridge_set_vlan_filtering(r->s->host, b->bridge, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INVALID_CONFIG, &e);
 	return 0;
 }
@@ -171,11 +158,11 @@ static int count_ports(const struct np_link_info *l, void *arg)
 static void remove_new_bridge(struct bridge_run *r, const char *bridge)
 {
 	struct np_link_info br;
-	if (np_link_get(r->s.host, bridge, &br, NULL) < 0)
+	if (np_link_get(r->s->host, bridge, &br, NULL) < 0)
 		return;
 	struct port_count pc = { br.ifindex, 0 };
-	if (np_link_list(r->s.host, count_ports, &pc, NULL) == 0 && pc.n == 0)
-		np_link_delete(r->s.host, bridge, NULL);
+	if (np_link_list(r->s->host, count_ports, &pc, NULL) == 0 && pc.n == 0)
+		np_link_delete(r->s->host, bridge, NULL);
 }
 
 static int setup_port(struct bridge_run *r, const struct bridge_conf *b,
@@ -185,17 +172,17 @@ static int setup_port(struct bridge_run *r, const struct bridge_conf *b,
 	if (b->hairpin) {
 		struct np_brport_opts po = NP_BRPORT_UNCHANGED;
 		po.hairpin = 1;
-		if (np_bridge_port_set(r->s.host, r->host_if, &po, &e) < 0)
+		if (np_bridge_port_set(r->s->host, r->host_if, &po, &e) < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	}
 	if (!b->vlan && !b->n_trunk)
 		return 0;
-	if (!b->preserve_default_vlan && np_bridge_vlan(r->s.host, r->host_if, 1, false, false, true, &e) < 0)
+	if (!b->preserve_default_vlan && np_bridge_vlan(r->s->host, r->host_if, 1, false, false, true, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-	if (b->vlan && np_bridge_vlan(r->s.host, r->host_if, (uint16_t)b->vlan, true, true, false, &e) < 0)
+	if (b->vlan && np_bridge_vlan(r->s->host, r->host_if, (uint16_t)b->vlan, true, true, false, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	for (int i = 0; i < b->n_trunk; i++)
-		if (np_bridge_vlan(r->s.host, r->host_if, b->trunk[i], false, false, false, &e) < 0)
+		if (np_bridge_vlan(r->s->host, r->host_if, b->trunk[i], false, false, false, &e) < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	return 0;
 }
@@ -217,14 +204,14 @@ static int create_veth(struct bridge_run *r, const struct bridge_conf *b,
 					     .mtu = (unsigned)b->mtu, .netns = ctx->env->netns,
 					     .group = attach_owner_group(ctx->env->container_id) };
 		np_err_clear(&e);
-		int rc = np_link_create_veth(r->s.host, &host, &ctr, &e);
+		int rc = np_link_create_veth(r->s->host, &host, &ctr, &e);
 		if (rc == 0) {
 			r->veth_made = true;
 			return 0;
 		}
 		if (rc != -EEXIST)
 			return cni_fail_np(ce, e.code == -EADDRNOTAVAIL ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INTERNAL, &e);
-		if (attach_name_taken(r->s.ctr, ctx->env, ce))
+		if (attach_name_taken(r->s->ctr, ctx->env, ce))
 			return -1;
 	}
 	return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
@@ -247,7 +234,7 @@ static int setup_gateway(struct bridge_run *r, const struct bridge_conf *b,
 			ip->has_gw = true;
 		}
 		struct np_prefix gw = { .ip = ip->gw, .len = ip->address.len };
-		int rc = np_addr_add_index(r->s.host, br->ifindex, b->bridge, &gw, NP_ADDR_NODAD, &e);
+		int rc = np_addr_add_index(r->s->host, br->ifindex, b->bridge, &gw, NP_ADDR_NODAD, &e);
 		if (rc < 0 && rc != -EEXIST)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 		np_err_clear(&e);
@@ -272,140 +259,117 @@ static int setup_gateway(struct bridge_run *r, const struct bridge_conf *b,
 	return 0;
 }
 
-static int bridge_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_error *ce)
+static int bridge_create(struct attach_run *ar, struct cni_result *res, struct cni_error *ce)
 {
-	const struct bridge_conf *b = ctx->kind_conf;
-	const struct cni_env *env = ctx->env;
-	const struct cni_conf *c = ctx->conf;
-	struct bridge_run r = { 0 };
-	struct cni_result ipam;
-	struct np_err e = { 0 };
-	struct np_link_info br, li;
-	int rc = -1;
-	cni_result_init(&ipam);
-	if (attach_socks_open(&r.s, env->netns, ce) < 0)
-		goto out;
-	if (ensure_bridge(&r, b, &br, ce) < 0 || create_veth(&r, b, &br, ctx, ce) < 0 ||
-	    setup_port(&r, b, ce) < 0)
-		goto out;
-
-	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
-		goto out;
+	const struct bridge_conf *b = ar->ctx->kind_conf;
+	struct bridge_run *r = ar->state;
+	struct np_link_info br, port;
+	r->s = &ar->s;
+	ar->dad = b->dad;
+	ar->keep_down = b->disable_container_iface;
+	if (ensure_bridge(r, b, &br, ce) < 0 || create_veth(r, b, &br, ar->ctx, ce) < 0 ||
+	    setup_port(r, b, ce) < 0)
+		return -1;
 	/* the bridge again unless pinned: it takes a new port's MAC when lower */
-	struct np_link_info port;
-	if (!b->is_gateway && attach_read_link(r.s.host, b->bridge, &br, ce) < 0)
-		goto out;
+	if (!b->is_gateway && attach_read_link(ar->s.host, b->bridge, &br, ce) < 0)
+		return -1;
 	cni_result_add_iface(res, b->bridge, br.mac, NULL);
-	if (attach_read_link(r.s.host, r.host_if, &port, ce) < 0)
-		goto out;
-	cni_result_add_iface(res, r.host_if, port.mac, NULL);
-	if (attach_read_link(r.s.ctr, env->ifname, &li, ce) < 0)
-		goto out;
-	if (attach_claim(r.s.ctr, env, li.ifindex, ce) < 0)
-		goto out;
-	int idx = attach_result_ctr_iface(res, env, &li, ce);
-	if (idx < 0)
-		goto out;
+	r->br = br;
+	if (attach_read_link(ar->s.host, r->host_if, &port, ce) < 0)
+		return -1;
+	cni_result_add_iface(res, r->host_if, port.mac, NULL);
+	if (attach_read_link(ar->s.ctr, ar->ctx->env->ifname, &ar->link, ce) < 0)
+		return -1;
+	return attach_result_ctr_iface(res, ar->ctx->env, &ar->link, ce);
+}
 
-	if (c->ipam_type) {
-		if (attach_ipam_add(ctx, res, &ipam, idx, &r.ipam_done, ce) < 0)
-			goto out;
-		if (b->is_gateway && setup_gateway(&r, b, &br, res, idx, ce) < 0)
-			goto out;
-		if (attach_sysctls(r.s.ctr, env->netns, &li, res, idx, b->dad, ce) < 0 ||
-		    attach_configure(r.s.ctr, &li, res, idx, b->dad,
-				     b->disable_container_iface, ce) < 0)
-			goto out;
-		if (b->disable_container_iface && res->n_routes)
-			drop_routes(ctx->conf, res);
-	} else if (!b->disable_container_iface &&
-		   np_link_set_up(r.s.ctr, env->ifname, true, &e) < 0) {
-		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-		goto out;
-	}
-	/* Forwarding starts when the port is UP; wait for the kernel to say
-	 * so instead of sleeping. A pod end left down never gets there. */
-	if (!b->disable_container_iface &&
-	    np_link_wait_up(NULL, r.host_if, PORT_UP_TIMEOUT_MS, &e) < 0) {
-		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-		goto out;
-	}
-	attach_result_dns(res, c);
-	rc = 0;
-out:
-	if (rc < 0) {
-		struct cni_error ignore = { 0 };
-		if (r.ipam_done)
-			cni_ipam_del(c, env, ctx->stdin_json, &ignore);
-		if (r.veth_made)
-			np_link_delete(r.s.host, r.host_if, NULL); /* takes the pod end along */
-		if (r.bridge_made)
-			remove_new_bridge(&r, b->bridge);
-	}
-	cni_result_free(&ipam);
-	attach_socks_close(&r.s);
-	return rc;
+static void bridge_undo(struct attach_run *ar)
+{
+	const struct bridge_conf *b = ar->ctx->kind_conf;
+	struct bridge_run *r = ar->state;
+	if (r->veth_made)
+		np_link_delete(ar->s.host, r->host_if, NULL); /* takes the pod end along */
+	if (r->bridge_made)
+		remove_new_bridge(r, b->bridge);
+}
+
+static int bridge_configure(struct attach_run *ar, struct cni_result *res, int idx,
+			    struct cni_error *ce)
+{
+	const struct bridge_conf *b = ar->ctx->kind_conf;
+	struct bridge_run *r = ar->state;
+	if (!b->is_gateway || !ar->ctx->conf->ipam_type)
+		return 0;
+	return setup_gateway(r, b, &r->br, res, idx, ce);
+}
+
+/* Forwarding starts when the port is UP; wait for the kernel to say so
+ * instead of sleeping. */
+static int bridge_settle(struct attach_run *ar, struct cni_error *ce)
+{
+	struct bridge_run *r = ar->state;
+	struct np_err e = { 0 };
+	if (np_link_wait_up(NULL, r->host_if, PORT_UP_TIMEOUT_MS, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	return 0;
 }
 
 static int bridge_check(struct cni_ctx *ctx, const struct cni_result *prev,
 			struct cni_error *ce)
 {
 	const struct bridge_conf *b = ctx->kind_conf;
-	struct bridge_run r = { 0 };
+	struct attach_socks socks = { 0 };
 	struct np_link_info br, li, peer;
 	struct np_err e = { 0 };
 	int rc = -1;
 	/* Unlike the reference, an L2-only config (no ipam) can be CHECKed. */
-	if (ctx->conf->ipam_type && cni_ipam_check(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0)
-		return -1;
-	if (attach_socks_open(&r.s, ctx->env->netns, ce) < 0)
+	if (attach_socks_open(&socks, ctx->env->netns, ce) < 0)
 		goto out;
-	if (np_link_get(r.s.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")) {
+	if (np_link_get(socks.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: bridge \"%s\" is missing or not a bridge", b->bridge);
 		goto out;
 	}
-	if (attach_check_iface(r.s.ctr, ctx->env, prev, &li, ce) < 0)
+	if (attach_check_iface(socks.ctr, ctx->env, prev, &li, ce) < 0)
 		goto out;
 	if (strcmp(li.kind, "veth")) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s is a %s link, not a veth", ctx->env->ifname,
 			 li.kind[0] ? li.kind : "plain");
 		goto out;
 	}
-	if (np_link_get_by_index(r.s.host, li.link, &peer, &e) < 0 || peer.master != br.ifindex) {
+	if (np_link_get_by_index(socks.host, li.link, &peer, &e) < 0 || peer.master != br.ifindex) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: the host end of %s is not a port of bridge \"%s\"",
 			 ctx->env->ifname, b->bridge);
 		goto out;
 	}
 	rc = 0;
 out:
-	attach_socks_close(&r.s);
+	attach_socks_close(&socks);
 	return rc;
 }
 
 static int bridge_status(struct cni_ctx *ctx, struct cni_error *ce)
 {
 	const struct bridge_conf *b = ctx->kind_conf;
-	struct bridge_run r = { 0 };
+	struct attach_socks socks = { 0 };
 	struct np_link_info br;
 	struct np_err e = { 0 };
-	int rc = attach_socks_open(&r.s, NULL, ce);
-	if (rc == 0 && (np_link_get(r.s.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")))
+	int rc = attach_socks_open(&socks, NULL, ce);
+	if (rc == 0 && (np_link_get(socks.host, b->bridge, &br, &e) < 0 || strcmp(br.kind, "bridge")))
 		rc = cni_fail(ce, CNI_ERR_NOT_AVAILABLE, "bridge \"%s\" is not available%s%s", b->bridge,
 			      e.msg[0] ? ": " : " (not a bridge)", e.msg);
-	attach_socks_close(&r.s);
-	if (rc == 0 && ctx->conf->ipam_type &&
-	    cni_ipam_status(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0) {
-		ce->code = CNI_ERR_NOT_AVAILABLE;
-		return -1;
-	}
+	attach_socks_close(&socks);
 	return rc;
 }
 
 const struct cni_kind kind_bridge = {
 	.type = "mignet-bridge",
 	.conf_size = sizeof(struct bridge_conf),
+	.run_size = sizeof(struct bridge_run),
 	.parse = bridge_parse,
-	.add = bridge_add,
+	.create = bridge_create,
+	.undo = bridge_undo,
+	.configure = bridge_configure,
+	.settle = bridge_settle,
 	.del = attach_del,
 	.check = bridge_check,
 	.status = bridge_status,

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "attach.h"
-#include "ipam.h"
 #include "kind.h"
 #include "names.h"
 
@@ -43,10 +42,10 @@ static int macvlan_parse(struct cni_ctx *ctx, struct cni_error *ce)
 }
 
 struct macvlan_run {
-	struct attach_socks s;
+	struct attach_socks *s;
 	char master[IFNAMSIZ];
 	char tmpname[IFNAMSIZ];
-	bool link_made, renamed, ipam_done;
+	bool link_made, renamed;
 };
 
 
@@ -54,7 +53,7 @@ struct macvlan_run {
  * linkInContainer. */
 static struct np_nl *master_nl(struct macvlan_run *r, const struct macvlan_conf *m)
 {
-	return m->link_in_container ? r->s.ctr : r->s.host;
+	return m->link_in_container ? r->s->ctr : r->s->host;
 }
 
 static int resolve_master(struct macvlan_run *r, const struct macvlan_conf *m,
@@ -96,7 +95,7 @@ static int create_link(struct macvlan_run *r, const struct macvlan_conf *m, int 
 		r->link_made = r->renamed = true;
 		return 0;
 	}
-	if (rc == -EEXIST && attach_name_taken(r->s.ctr, env, ce))
+	if (rc == -EEXIST && attach_name_taken(r->s->ctr, env, ce))
 		return -1;
 	if (rc != -EEXIST)
 		return cni_fail_np(ce, rc == -EADDRNOTAVAIL ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INTERNAL, &e);
@@ -106,85 +105,50 @@ static int create_link(struct macvlan_run *r, const struct macvlan_conf *m, int 
 	if (np_link_create_macvlan(master_nl(r, m), &a, &o, &e) < 0)
 		return cni_fail_np(ce, e.code == -EADDRNOTAVAIL ? CNI_ERR_INVALID_CONFIG : CNI_ERR_INTERNAL, &e);
 	r->link_made = true;
-	if (np_link_rename(r->s.ctr, r->tmpname, env->ifname, &e) < 0)
+	if (np_link_rename(r->s->ctr, r->tmpname, env->ifname, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	r->renamed = true;
 	return 0;
 }
 
-static int macvlan_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_error *ce)
+static int macvlan_create(struct attach_run *ar, struct cni_result *res, struct cni_error *ce)
 {
-	const struct macvlan_conf *m = ctx->kind_conf;
-	const struct cni_env *env = ctx->env;
-	const struct cni_conf *c = ctx->conf;
-	struct macvlan_run r = { 0 };
-	struct np_err e = { 0 };
-	struct cni_result ipam;
-	int rc = -1;
-	cni_result_init(&ipam);
-	if (attach_socks_open(&r.s, env->netns, ce) < 0)
-		goto out;
+	const struct macvlan_conf *m = ar->ctx->kind_conf;
+	struct macvlan_run *r = ar->state;
+	r->s = &ar->s;
+	ar->dad = m->dad;
 	struct np_link_info master;
-	if (resolve_master(&r, m, &master, ce) < 0)
-		goto out;
-	if (m->mtu > master.mtu) {
-		cni_fail(ce, CNI_ERR_INVALID_CONFIG, "macvlan \"mtu\" %lu is above master \"%s\"'s MTU %u",
-			 m->mtu, r.master, master.mtu);
-		goto out;
-	}
-	if (create_link(&r, m, master.ifindex, ctx, ce) < 0)
-		goto out;
+	if (resolve_master(r, m, &master, ce) < 0)
+		return -1;
+	if (m->mtu > master.mtu)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "macvlan \"mtu\" %lu is above master \"%s\"'s MTU %u",
+				m->mtu, r->master, master.mtu);
+	if (create_link(r, m, master.ifindex, ar->ctx, ce) < 0 ||
+	    attach_read_link(ar->s.ctr, ar->ctx->env->ifname, &ar->link, ce) < 0)
+		return -1;
+	return attach_result_ctr_iface(res, ar->ctx->env, &ar->link, ce);
+}
 
-	struct np_link_info li;
-	if (attach_read_link(r.s.ctr, env->ifname, &li, ce) < 0)
-		goto out;
-	if (attach_claim(r.s.ctr, env, li.ifindex, ce) < 0)
-		goto out;
-	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
-		goto out;
-	int idx = attach_result_ctr_iface(res, env, &li, ce);
-	if (idx < 0)
-		goto out;
-	if (c->ipam_type) {
-		if (attach_ipam_add(ctx, res, &ipam, idx, &r.ipam_done, ce) < 0)
-			goto out;
-		if (attach_sysctls(r.s.ctr, env->netns, &li, res, idx, m->dad, ce) < 0 ||
-		    attach_configure(r.s.ctr, &li, res, idx, m->dad, false, ce) < 0)
-			goto out;
-	} else if (np_link_set_up(r.s.ctr, env->ifname, true, &e) < 0) {
-		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-		goto out;
-	}
-	attach_result_dns(res, c);
-	rc = 0;
-out:
-	if (rc < 0) {
-		/* Roll back everything this ADD did, in reverse. */
-		struct cni_error ignore = { 0 };
-		if (r.ipam_done)
-			cni_ipam_del(c, env, ctx->stdin_json, &ignore);
-		if (r.link_made)
-			np_link_delete(r.s.ctr, r.renamed ? env->ifname : r.tmpname, NULL);
-	}
-	cni_result_free(&ipam);
-	attach_socks_close(&r.s);
-	return rc;
+static void macvlan_undo(struct attach_run *ar)
+{
+	struct macvlan_run *r = ar->state;
+	if (r->link_made)
+		np_link_delete(ar->s.ctr, r->renamed ? ar->ctx->env->ifname : r->tmpname, NULL);
 }
 
 static int macvlan_check(struct cni_ctx *ctx, const struct cni_result *prev,
 			 struct cni_error *ce)
 {
 	const struct macvlan_conf *m = ctx->kind_conf;
-	struct macvlan_run r = { 0 };
+	struct attach_socks socks = { 0 };
+	struct macvlan_run r = { .s = &socks };
 	int rc = -1;
-	if (ctx->conf->ipam_type && cni_ipam_check(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0)
-		return -1;
-	if (attach_socks_open(&r.s, ctx->env->netns, ce) < 0)
+	if (attach_socks_open(&socks, ctx->env->netns, ce) < 0)
 		goto out;
 	struct np_link_info master, li;
 	if (resolve_master(&r, m, &master, ce) < 0)
 		goto out;
-	if (attach_check_iface(r.s.ctr, ctx->env, prev, &li, ce) < 0)
+	if (attach_check_iface(socks.ctr, ctx->env, prev, &li, ce) < 0)
 		goto out;
 	if (strcmp(li.kind, "macvlan")) {
 		cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s is a %s link, not macvlan", ctx->env->ifname,
@@ -198,7 +162,7 @@ static int macvlan_check(struct cni_ctx *ctx, const struct cni_result *prev,
 	}
 	rc = 0;
 out:
-	attach_socks_close(&r.s);
+	attach_socks_close(&socks);
 	return rc;
 }
 
@@ -219,18 +183,16 @@ static int macvlan_status(struct cni_ctx *ctx, struct cni_error *ce)
 			return cni_fail(ce, CNI_ERR_NOT_AVAILABLE, "macvlan master \"%s\" is not available: %s",
 					m->master, e.msg);
 	}
-	if (ctx->conf->ipam_type && cni_ipam_status(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0) {
-		ce->code = CNI_ERR_NOT_AVAILABLE;
-		return -1;
-	}
 	return 0;
 }
 
 const struct cni_kind kind_macvlan = {
 	.type = "mignet-macvlan",
 	.conf_size = sizeof(struct macvlan_conf),
+	.run_size = sizeof(struct macvlan_run),
 	.parse = macvlan_parse,
-	.add = macvlan_add,
+	.create = macvlan_create,
+	.undo = macvlan_undo,
 	.del = attach_del,
 	.check = macvlan_check,
 	.status = macvlan_status,

@@ -196,79 +196,66 @@ static int load_state(int dirfd, const struct cni_env *env, char *pf, int *vf,
 
 /* ---- commands ----------------------------------------------------------- */
 
-static int sriov_add(struct cni_ctx *ctx, struct cni_result *res, struct cni_error *ce)
-{
-	const struct sriov_conf *s = ctx->kind_conf;
-	const struct cni_env *env = ctx->env;
-	const struct cni_conf *c = ctx->conf;
-	struct np_err e = { 0 };
+struct sriov_run {
 	struct np_vf_ref ref;
 	struct np_vf_config orig;
-	struct cni_result ipam;
-	int rc = -1, dirfd = -1;
-	bool vf_changed = false, saved = false, ipam_done = false;
-	cni_result_init(&ipam);
+	bool vf_changed, saved;
+};
+
+/* The VF gets the configured settings; the guest sets its IPs itself, so
+ * IPAM's are reported, not set (report_only). */
+static int sriov_create(struct attach_run *ar, struct cni_result *res, struct cni_error *ce)
+{
+	const struct sriov_conf *s = ar->ctx->kind_conf;
+	const struct cni_env *env = ar->ctx->env;
+	struct sriov_run *r = ar->state;
+	struct np_err e = { 0 };
+	ar->report_only = true;
 	if (!s->device_id)
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
 				"sriov: no \"deviceID\" (declare capability deviceID so Multus passes runtimeConfig.deviceID)");
-	if (np_vf_lookup(s->sysfs_root, s->device_id, &ref, &e) < 0)
+	if (np_vf_lookup(s->sysfs_root, s->device_id, &r->ref, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INVALID_CONFIG, &e);
-	struct np_nl *nl = np_nl_alloc();
-	if (!nl)
-		return cni_fail(ce, CNI_ERR_INTERNAL, "out of memory");
-	if (np_nl_open(nl, NULL, &e) < 0 || np_vf_get(nl, ref.pf_ifname, ref.vf, &orig, &e) < 0) {
-		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-		goto out;
-	}
-	if ((dirfd = state_dir(s, ce)) < 0 || save_state(dirfd, env, &ref, &orig, ce) < 0)
-		goto out;
-	saved = true;
-	vf_changed = true;
-	if (np_vf_set(nl, ref.pf_ifname, ref.vf, &s->want, &e) < 0) {
-		cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-		goto out;
-	}
-	if (c->prev_result && cni_result_parse(c->prev_result, res, ce) < 0)
-		goto out;
-	int idx = cni_result_add_iface(res, env->ifname, s->want.has_mac ? s->want.mac : orig.mac,
+	if (np_vf_get(ar->s.host, r->ref.pf_ifname, r->ref.vf, &r->orig, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	int dirfd = state_dir(s, ce);
+	if (dirfd < 0)
+		return -1;
+	int rc = save_state(dirfd, env, &r->ref, &r->orig, ce);
+	close(dirfd);
+	if (rc < 0)
+		return -1;
+	r->saved = r->vf_changed = true;
+	if (np_vf_set(ar->s.host, r->ref.pf_ifname, r->ref.vf, &s->want, &e) < 0)
+		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
+	int idx = cni_result_add_iface(res, env->ifname, s->want.has_mac ? s->want.mac : r->orig.mac,
 				       env->netns);
-	if (idx < 0) {
-		cni_fail(ce, CNI_ERR_INTERNAL, "result has too many interfaces");
-		goto out;
-	}
-	snprintf(res->ifaces[idx].pci_id, sizeof(res->ifaces[idx].pci_id), "%s", ref.pci);
-	if (c->ipam_type) {
-		/* the guest configures these itself; they are reported, not set */
-		if (attach_ipam_add(ctx, res, &ipam, idx, &ipam_done, ce) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	if (rc < 0) {
-		struct cni_error ignore = { 0 };
-		if (ipam_done)
-			cni_ipam_del(c, env, ctx->stdin_json, &ignore);
-		if (vf_changed)
-			np_vf_set(nl, ref.pf_ifname, ref.vf, &orig, NULL);
-		if (saved) {
-			char name[300];
-			state_name(env, name, sizeof(name));
-			unlinkat(dirfd, name, 0);
-		}
-	}
-	if (dirfd >= 0)
-		close(dirfd);
-	cni_result_free(&ipam);
-	np_nl_close(nl);
-	free(nl);
-	return rc;
+	if (idx < 0)
+		return cni_fail(ce, CNI_ERR_INTERNAL, "result has too many interfaces");
+	snprintf(res->ifaces[idx].pci_id, sizeof(res->ifaces[idx].pci_id), "%s", r->ref.pci);
+	return idx;
 }
 
-static int sriov_del(const struct cni_ctx *ctx, struct cni_error *ce)
+static void sriov_undo(struct attach_run *ar)
+{
+	const struct sriov_conf *s = ar->ctx->kind_conf;
+	struct sriov_run *r = ar->state;
+	if (r->vf_changed)
+		np_vf_set(ar->s.host, r->ref.pf_ifname, r->ref.vf, &r->orig, NULL);
+	struct cni_error ignore = { 0 };
+	int dirfd = r->saved ? state_dir(s, &ignore) : -1;
+	if (dirfd >= 0) {
+		char name[300];
+		state_name(ar->ctx->env, name, sizeof(name));
+		unlinkat(dirfd, name, 0);
+		close(dirfd);
+	}
+}
+
+/* The VF's settings from before ADD come back. */
+static int restore_vf(const struct cni_ctx *ctx, struct cni_error *ce)
 {
 	const struct sriov_conf *s = ctx->kind_conf;
-	if (ctx->conf->ipam_type && cni_ipam_del(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0)
-		return -1;
 	int dirfd = state_dir(s, ce);
 	if (dirfd < 0)
 		return -1;
@@ -300,6 +287,20 @@ static int sriov_del(const struct cni_ctx *ctx, struct cni_error *ce)
 	return rc < 0 ? -1 : 0;
 }
 
+/* As attach_del: what mignet changed first, then the release, each run
+ * whatever the other did. */
+static int sriov_del(const struct cni_ctx *ctx, struct cni_error *ce)
+{
+	struct cni_error vf_err = { 0 }, ipam_err = { 0 };
+	int rc = restore_vf(ctx, &vf_err);
+	int irc = attach_release_ipam(ctx, &ipam_err);
+	if (rc < 0 || irc < 0) {
+		*ce = rc < 0 ? vf_err : ipam_err;
+		return -1;
+	}
+	return 0;
+}
+
 static int sriov_check(struct cni_ctx *ctx, const struct cni_result *prev,
 		       struct cni_error *ce)
 {
@@ -308,8 +309,6 @@ static int sriov_check(struct cni_ctx *ctx, const struct cni_result *prev,
 	struct np_err e = { 0 };
 	struct np_vf_ref ref;
 	struct np_vf_config cur;
-	if (ctx->conf->ipam_type && cni_ipam_check(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0)
-		return -1;
 	if (!s->device_id || np_vf_lookup(s->sysfs_root, s->device_id, &ref, &e) < 0)
 		return cni_fail(ce, CNI_ERR_INTERNAL, "CHECK: %s", e.msg[0] ? e.msg : "no deviceID");
 	struct np_nl *nl = np_nl_alloc();
@@ -340,18 +339,16 @@ static int sriov_status(struct cni_ctx *ctx, struct cni_error *ce)
 		return -1;
 	}
 	close(fd);
-	if (ctx->conf->ipam_type && cni_ipam_status(ctx->conf, ctx->env, ctx->stdin_json, ce) < 0) {
-		ce->code = CNI_ERR_NOT_AVAILABLE;
-		return -1;
-	}
 	return 0;
 }
 
 const struct cni_kind kind_sriov = {
 	.type = "mignet-sriov",
 	.conf_size = sizeof(struct sriov_conf),
+	.run_size = sizeof(struct sriov_run),
 	.parse = sriov_parse,
-	.add = sriov_add,
+	.create = sriov_create,
+	.undo = sriov_undo,
 	.del = sriov_del,
 	.check = sriov_check,
 	.status = sriov_status,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
+#include "attach.h"
 #include "ipam.h"
 #include "ipam_local.h"
 #include "kind.h"
@@ -114,7 +115,7 @@ static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 	case CNI_ADD:
 		rc = vifhook_reattach(conf, env, ce);
 		if (rc == 0)
-			rc = kind->add(&ctx, &res, ce);
+			rc = kind->create ? attach_add(kind, &ctx, &res, ce) : kind->add(&ctx, &res, ce);
 		if (rc == 0 && vifhook_record(conf, env, &res, ce) < 0) {
 			/* the record is part of the ADD: undo the attachment */
 			struct cni_error ignore = { 0 };
@@ -143,11 +144,17 @@ static int run(const struct cni_env *env, struct cni_conf *conf, const char *in,
 			break;
 		}
 		rc = cni_result_parse(conf->prev_result, &prev, ce);
+		if (rc == 0 && conf->ipam_type && kind != &kind_ipam)
+			rc = cni_ipam_check(conf, env, in, ce);
 		if (rc == 0)
 			rc = kind->check(&ctx, &prev, ce);
 		break;
 	case CNI_STATUS:
 		rc = kind->status(&ctx, ce);
+		if (rc == 0 && conf->ipam_type && kind != &kind_ipam && cni_ipam_status(conf, env, in, ce) < 0) {
+			ce->code = CNI_ERR_NOT_AVAILABLE; /* STATUS knows no other code */
+			rc = -1;
+		}
 		break;
 	case CNI_GC:
 		/* mignet-ipam as the main plugin has its leases too */
