@@ -61,5 +61,8 @@ int cmd_import(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+/* KubeVirt's own caches, where KubeVirt reads them (cmd_kv.c, cmd_kv_repair.c) */
+int cmd_kv_verify(int argc, char **argv);
+int cmd_kv_repair(int argc, char **argv);
 
 #endif

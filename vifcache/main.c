@@ -19,6 +19,8 @@ static const struct verb {
 	{ "repair", cmd_repair, "rebuild missing, torn, stale or wrong records, no VM restart" },
 	{ "gc", cmd_gc, "remove records whose owner netns or pod is gone" },
 	{ "apply", cmd_apply, "SR-IOV: set the target VF from the record" },
+	{ "kv-verify", cmd_kv_verify, "check the launcher's vif-cache file and virt-handler's state entry" },
+	{ "kv-repair", cmd_kv_repair, "rewrite them where KubeVirt reads them (#18087), no VM restart" },
 };
 
 static void usage(FILE *f)
