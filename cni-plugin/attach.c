@@ -97,17 +97,17 @@ static int del_own_link(const struct cni_env *env, struct cni_error *ce)
 		free(nl);
 		return 0; /* the netns is gone, and its links with it */
 	}
-	struct np_link_info li;
-	char want[NP_IFALIAS_MAX], q[NP_QUOTE_MAX];
+	struct np_link_info li = { 0 };
+	char want[NP_IFALIAS_MAX], q[NP_QUOTE_MAX], qn[NP_QUOTE_MAX];
 	if (rc == 0) {
 		rc = np_link_get(nl, env->ifname, &li, &e);
 		attach_owner_alias(env->container_id, want, sizeof(want));
 		/* no alias: killed between creation and attach_claim */
-		bool ours = !strcmp(li.alias, want) ||
-			    (!li.alias[0] && li.group == attach_owner_group(env->container_id));
+		bool ours = rc == 0 && (!strcmp(li.alias, want) ||
+					(!li.alias[0] && li.group == attach_owner_group(env->container_id)));
 		if (rc == 0 && !ours) {
 			fprintf(stderr, "mignet-cni DEL: %s in %s is not this container's (alias \"%s\"): left in place\n",
-				env->ifname, env->netns, np_quote(li.alias, q, sizeof(q)));
+				env->ifname, np_quote(env->netns, qn, sizeof(qn)), np_quote(li.alias, q, sizeof(q)));
 		} else if (rc == 0) {
 			rc = np_link_delete_index(nl, env->ifname, li.ifindex, &e); /* a veth's host end goes with it */
 		}

@@ -16,9 +16,10 @@
  * so it needs the pod end up (README). */
 static void drop_routes(struct cni_conf *c, struct cni_result *res)
 {
-	snprintf(c->warning, sizeof(c->warning),
-		 "disableContainerInterface: %d route(s) from IPAM are neither installed (the pod end is down) nor in the result",
-		 res->n_routes);
+	size_t used = strlen(c->warning);
+	snprintf(c->warning + used, sizeof(c->warning) - used,
+		 "%sdisableContainerInterface: %d route(s) from IPAM are neither installed (the pod end is down) nor in the result",
+		 used ? "; " : "", res->n_routes);
 	res->n_routes = 0;
 }
 

@@ -92,13 +92,17 @@ static pid_t spawn(const char *path, char **cenv, int *to_child, int *from_child
 		close(outp[0]);
 		return -rc;
 	}
+	/* a plugin that answers before it reads must find us reading, not
+	 * stuck in a write to its full stdin */
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
 	*to_child = in[1];
 	*from_child = outp[0];
 	return pid;
 }
 
-/* Writes the config and reads the answer at once, so a chatty plugin
- * cannot deadlock us on a full pipe. Closes both fds. */
+/* Writes the config and reads the answer at once (the write end is
+ * non-blocking), so a chatty plugin cannot deadlock us on a full pipe.
+ * Closes both fds. */
 static int talk(int to_child, int from_child, const char *input, struct np_readbuf *out)
 {
 	size_t len = strlen(input), off = 0;
@@ -111,13 +115,15 @@ static int talk(int to_child, int from_child, const char *input, struct np_readb
 	while (pfd[1].fd >= 0) {
 		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
 			rc = -errno;
+			close(from_child);
+			pfd[1].fd = -1;
 			break;
 		}
 		if (pfd[0].fd >= 0 && pfd[0].revents) {
 			ssize_t w = write(to_child, input + off, len - off);
 			if (w > 0)
 				off += (size_t)w;
-			if (w < 0 || off == len) {
+			if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
 				close(to_child);
 				pfd[0].fd = -1;
 			}

@@ -141,8 +141,12 @@ static int get_or_create(struct run *r, const char *name, const char *kind, cons
 					 r->nl->where, name, li->kind[0] ? li->kind : "plain", kind);
 		return 0;
 	}
-	if (!step(r, what))
+	if (!step(r, what)) {
+		/* a dry run, or a full undo log: nothing was made to read back */
+		memset(li, 0, sizeof(*li));
+		snprintf(li->name, sizeof(li->name), "%s", name);
 		return 1;
+	}
 	rc = create(r, arg, e);
 	if (rc < 0)
 		return rc;

@@ -83,8 +83,9 @@ static cJSON *convert(struct conv *c, yaml_node_t *n, int depth)
 	}
 	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; out && p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-		if (!k || k->type != YAML_SCALAR_NODE) {
-			np_errmsg(c->e, -EINVAL, "%s: document %d: a mapping key is not a plain string", c->what, c->index);
+		if (!k || k->type != YAML_SCALAR_NODE ||
+		    strlen((const char *)k->data.scalar.value) != k->data.scalar.length) {
+			np_errmsg(c->e, -EINVAL, "%s: document %d: a mapping key is not a plain string (or holds a NUL)", c->what, c->index);
 			cJSON_Delete(out);
 			return NULL;
 		}

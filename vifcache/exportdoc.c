@@ -32,6 +32,10 @@ int vc_export_parse(const char *text, size_t len, struct vc_record **out, struct
 	cJSON *doc = np_json_parse_strict(text, len, "export document", e);
 	if (!doc)
 		return e && e->code ? e->code : -EINVAL;
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		return np_errmsg(e, -EINVAL, "export document: not a JSON object");
+	}
 	static const char *const keys[] = { "mignetVifcacheExport", "namespace", "vm", "exportedAt", "records" };
 	const cJSON *k;
 	cJSON_ArrayForEach(k, doc) {

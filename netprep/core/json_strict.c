@@ -8,8 +8,10 @@
 
 #define PATH_SHOWN 160
 
-/* Offset of the first "\u0000" escape inside a string, or -1. The key
- * seen last goes to *key so the message can point at the place. */
+/* Offset of the first "\u0000" escape, or raw control byte, inside a
+ * string, or -1: cJSON takes raw ones that Go refuses, and a raw NUL cuts
+ * the C string. The key seen last goes to *key so the message can point
+ * at the place. */
 static long find_nul_escape(const char *t, size_t len, char *key, size_t keylen)
 {
 	bool in_str = false;
@@ -23,6 +25,8 @@ static long find_nul_escape(const char *t, size_t len, char *key, size_t keylen)
 			}
 			continue;
 		}
+		if ((unsigned char)c < 0x20)
+			return (long)i;
 		if (c == '\\') {
 			if (i + 5 < len && t[i + 1] == 'u' && !memcmp(t + i + 2, "0000", 4))
 				return (long)i;
@@ -124,7 +128,7 @@ cJSON *np_json_parse_strict(const char *text, size_t len, const char *what,
 	if (at >= 0) {
 		char shown[NP_QUOTE_MAX];
 		np_errmsg(e, -EINVAL,
-			  "%s: the string at byte %ld%s%s%s holds \\u0000, which C strings cannot carry",
+			  "%s: the string at byte %ld%s%s%s holds \\u0000 or a raw control character, which JSON strings cannot carry",
 			  what, at, key[0] ? " (after key \"" : "", key[0] ? np_quote(key, shown, sizeof(shown)) : "",
 			  key[0] ? "\")" : "");
 		return NULL;

@@ -60,6 +60,17 @@ out=$(cni DEL f1 net1 "$data/fail.json" CNI_PATH="$data/bin" 2>&1); rc=$?
 	bad "DEL, failing delegate" "exit $rc, link $(has_link "$ctr" net1 && echo kept || echo gone): $out"
 cni DEL f1 net1 "$data/hl.json" >/dev/null 2>&1
 
+# 2b. A delegate that answers before it reads its stdin, with a config and
+#     an answer each larger than a pipe holds: no deadlock.
+printf '#!/bin/sh\nprintf "{\\"cniVersion\\":\\"1.1.0\\",\\"pad\\":\\"%%0300000d\\"}" 0\ncat >/dev/null\n' > "$data/bin/chatty-ipam"
+chmod +x "$data/bin/chatty-ipam"
+printf '%0200000d' 0 > "$data/pad"
+jq -c --rawfile pad "$data/pad" '.cniVersion="1.1.0" | .ipam={"type":"chatty-ipam"} | .pad=$pad' \
+	"$data/local.json" > "$data/chatty.json"
+out=$(ip netns exec "$host" timeout 20 env CNI_COMMAND=GC CNI_PATH="$data/bin" "$cni" < "$data/chatty.json" 2>&1); rc=$?
+[ $rc = 0 ] && ok "a delegate that writes 300 KB before reading a 200 KB config finishes (no deadlock)" ||
+	bad "chatty delegate" "exit $rc: $(head -c 200 <<<"$out")"
+
 # 3. Another container's net1: the failed container's DEL leaves it.
 cni ADD owner net1 "$data/local.json" >/dev/null || bad "ADD of the owner" "failed"
 mac=$(ip -n "$ctr" -j link show net1 | jq -r '.[0].address')
