@@ -14,7 +14,12 @@ gobin=$build/tests/interop/kubevirt-go
 p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))g-"
 node=${p}node pod=${p}pod
 data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-gointerop.XXXXXX")
-cleanup() { ip netns del "$node" 2>/dev/null; ip netns del "$pod" 2>/dev/null; rm -rf "$data"; }
+lpid='' upid=''
+cleanup() {
+	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+	[ -n "$upid" ] && { kill "$upid" 2>/dev/null; wait "$upid" 2>/dev/null; }
+	ip netns del "$node" 2>/dev/null; ip netns del "$pod" 2>/dev/null; rm -rf "$data"
+}
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 . tests/lib/suite.sh
@@ -123,6 +128,39 @@ go_reads "import" "$data/imported/prod/vm-g/vif-cache-pod16477688c0e.json" "$dat
 rm -f "$data/imported/prod/vm-g/vif-cache-pod16477688c0e.json"
 "$vc" repair prod/vm-g --root "$data/imported" >"$data/err" 2>&1 || bad "repair of a missing file" "$(cat "$data/err")"
 go_reads "repair of a missing file" "$data/imported/prod/vm-g/vif-cache-pod16477688c0e.json"
+
+# kv-repair writes where KubeVirt reads: the launcher's file inside the
+# pod's own root, and virt-handler's entry (a PodIfaceCacheData) reset
+mkdir -p "$data/lroot"
+unshare --mount --net --fork --propagation private -- sh -c '
+	R=$1
+	mount -t tmpfs none "$R" && mkdir -p "$R/usr" "$R/run/kubevirt-private" "$R/var" &&
+	mount --bind -o ro /usr "$R/usr" && ln -s usr/bin "$R/bin" && ln -s usr/lib "$R/lib" &&
+	ln -s usr/lib64 "$R/lib64" && ln -s ../run "$R/var/run" &&
+	echo $$ > "$2.tmp" && mv "$2.tmp" "$2" && exec chroot "$R" /bin/sleep 600' sh "$data/lroot" "$data/lpid" &
+upid=$!
+for _ in $(seq 50); do [ -s "$data/lpid" ] && break; sleep 0.1; done
+lpid=$(cat "$data/lpid" 2>/dev/null)
+kuid=8e1c7f2a-1111-4222-8333-944455556666 H=$data/handler
+mkdir -p "$H/network-info-cache/$kuid"
+printf '{\n  "iface": {\n    "name": "vlan13",\n    "bridge": {}\n  },\n  "podIP": "10.13.0.5",\n  "networkState": 2\n}' \
+	> "$H/network-info-cache/$kuid/vlan13"
+if [ -n "$lpid" ] && nsenter --net="/proc/$lpid/ns/net" sh -c "ip link add pod16477688c0e type veth peer name p0 &&
+	ip link set p0 up && ip link set pod16477688c0e up && ip addr add 10.13.0.5/24 dev pod16477688c0e &&
+	ip route add default via 10.13.0.1 dev pod16477688c0e" &&
+	"$vc" kv-repair --launcher-pid "$lpid" --iface pod16477688c0e --vmi-uid "$kuid" --network vlan13 \
+		--handler-root "$H" --mac 02:00:00:aa:bb:cc >"$data/err" 2>&1 &&
+	cp "/proc/$lpid/root/run/kubevirt-private/vif-cache-pod16477688c0e.json" "$data/kv-repaired.json"; then
+	go_reads "kv-repair's file in the launcher's root" "$data/kv-repaired.json"
+	[ "$(jq -r '.IP.IP + " " + .Gateway' "$data/kv-repaired.json")" = "10.13.0.5 10.13.0.1" ] &&
+		ok "... and it matches the pod interface (10.13.0.5 via 10.13.0.1)" || bad "kv-repair's file" "$(cat "$data/kv-repaired.json")"
+	out=$(kvgo check --podiface "$H/network-info-cache/$kuid/vlan13" 2>&1) &&
+		ok "kv-repair's reset network-info-cache entry: Go reads it as PodIfaceCacheData ($out)" ||
+		bad "kv-repair's entry" "$out"
+else
+	bad "kv-repair in a launcher stand-in" "pid '$lpid': $(cat "$data/err" 2>/dev/null)"
+fi
+kill "$lpid" "$upid" 2>/dev/null; wait "$upid" 2>/dev/null
 
 # mignet writes no pod-interface cache (PodIfaceCacheData): beside its
 # records, only vif-cache files
