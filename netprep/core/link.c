@@ -1,54 +1,23 @@
+/* Links once they exist: delete, rename, move, set MAC/MTU/alias/up/
+ * master/flags and IPv4 settings, and read their state. Creation is in
+ * link_create.c, bridge ports and VLANs in link_bridge.c, waiting for UP
+ * in link_wait.c. */
 #include "link.h"
 
 #include <errno.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/if.h>
-#include <linux/if_bridge.h>
-#include <linux/veth.h>
-#include <poll.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "link_msg.h"
 #include "netns.h"
-
-static const char *const macvlan_names[] = {
-	[NP_MACVLAN_BRIDGE] = "bridge",
-	[NP_MACVLAN_PRIVATE] = "private",
-	[NP_MACVLAN_VEPA] = "vepa",
-	[NP_MACVLAN_PASSTHRU] = "passthru",
-};
-
-static const uint32_t macvlan_kernel_modes[] = {
-	[NP_MACVLAN_BRIDGE] = MACVLAN_MODE_BRIDGE,
-	[NP_MACVLAN_PRIVATE] = MACVLAN_MODE_PRIVATE,
-	[NP_MACVLAN_VEPA] = MACVLAN_MODE_VEPA,
-	[NP_MACVLAN_PASSTHRU] = MACVLAN_MODE_PASSTHRU,
-};
-
-int np_macvlan_mode_parse(const char *s, enum np_macvlan_mode *out, struct np_err *e)
-{
-	for (size_t i = 0; i < sizeof(macvlan_names) / sizeof(*macvlan_names); i++)
-		if (s && !strcmp(s, macvlan_names[i])) {
-			*out = (enum np_macvlan_mode)i;
-			return 0;
-		}
-	char q[NP_QUOTE_MAX];
-	return np_errmsg(e, -EINVAL, "macvlan mode \"%s\" is unknown: use bridge, private, vepa or passthru",
-			 np_quote(s ? s : "", q, sizeof(q)));
-}
-
-const char *np_macvlan_mode_name(enum np_macvlan_mode m)
-{
-	return (unsigned)m < sizeof(macvlan_names) / sizeof(*macvlan_names) ?
-		       macvlan_names[m] : "?";
-}
 
 /* ---- requests ---------------------------------------------------------- */
 
-static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family, int index)
+struct ifinfomsg *np_link_put_ifinfo(struct nlmsghdr *nlh, int family, int index)
 {
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = (unsigned char)family;
@@ -56,42 +25,8 @@ static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family, int index)
 	return ifi;
 }
 
-/* Adds name, MAC, MTU, target namespace and up flag of a. */
-static int put_link_attrs(struct nlmsghdr *nlh, struct ifinfomsg *ifi,
-			  const struct np_link_attrs *a, int *nsfd,
+int np_link_resolve_index(struct np_nl *nl, const char *name, const char *role,
 			  struct np_err *e)
-{
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, a->name);
-	if (a->mac)
-		mnl_attr_put(nlh, IFLA_ADDRESS, NP_MAC_LEN, a->mac);
-	if (a->mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, a->mtu);
-	if (a->netns) {
-		*nsfd = np_netns_open(a->netns, e);
-		if (*nsfd < 0)
-			return *nsfd;
-		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)*nsfd);
-	}
-	if (a->master_index > 0)
-		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)a->master_index);
-	if (a->group)
-		mnl_attr_put_u32(nlh, IFLA_GROUP, a->group);
-	if (a->up) {
-		ifi->ifi_flags |= IFF_UP;
-		ifi->ifi_change |= IFF_UP;
-	}
-	return 0;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-static int resolve_index(struct np_nl *nl, const char *name, const char *role,
-			 struct np_err *e)
 {
 	struct np_link_info li;
 	struct np_err tmp = { 0 };
@@ -103,174 +38,6 @@ static int resolve_index(struct np_nl *nl, const char *name, const char *role,
 	return li.ifindex;
 }
 
-static int peer_up(struct np_nl *nl, const struct np_link_attrs *peer,
-		   struct np_err *e)
-{
-	if (!peer->netns)
-		return np_link_set_up(nl, peer->name, true, e);
-	struct np_nl *pnl = np_nl_alloc();
-	if (!pnl)
-		return np_errmsg(e, -ENOMEM, "veth peer \"%s\": out of memory", peer->name);
-	int rc = np_nl_open(pnl, peer->netns, e);
-	if (rc == 0) {
-		rc = np_link_set_up(pnl, peer->name, true, e);
-		np_nl_close(pnl);
-	}
-	free(pnl);
-	return rc;
-}
-
-int np_link_create_veth(struct np_nl *nl, const struct np_link_attrs *self,
-			const struct np_link_attrs *peer, struct np_err *e)
-{
-	int fd_self = -1, fd_peer = -1, rc;
-	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
-	rc = put_link_attrs(nlh, ifi, self, &fd_self, e);
-	if (rc < 0)
-		goto out;
-	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	struct nlattr *pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-	struct ifinfomsg *pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
-	/* put_extra_header grew nlmsg_len, so the nest now covers it. The
-	 * peer cannot be opened before its partner exists (the kernel says
-	 * ENOTCONN), so "up" is applied to it after creation. */
-	struct np_link_attrs peer_now = *peer;
-	peer_now.up = false;
-	rc = put_link_attrs(nlh, pifi, &peer_now, &fd_peer, e);
-	if (rc < 0)
-		goto out;
-	mnl_attr_nest_end(nlh, pinfo);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	rc = np_nl_talk(nl, nlh, NULL, NULL);
-	if (rc < 0) {
-		np_errf(e, rc, "%s: create veth \"%s\" with peer \"%s\"%s%s%s", nl->where,
-			self->name, peer->name, peer->netns ? " in netns " : "",
-			peer->netns ? peer->netns : "", np_nl_reason(nl));
-		goto out;
-	}
-	if (peer->up) {
-		rc = peer_up(nl, peer, e);
-		if (rc < 0)
-			np_link_delete(nl, self->name, NULL);
-	}
-out:
-	close_fd(&fd_self);
-	close_fd(&fd_peer);
-	return rc;
-}
-
-int np_link_create_macvlan(struct np_nl *nl, const struct np_link_attrs *a,
-			   const struct np_macvlan_opts *o, struct np_err *e)
-{
-	if ((unsigned)o->mode >= sizeof(macvlan_kernel_modes) / sizeof(*macvlan_kernel_modes))
-		return np_errmsg(e, -EINVAL, "macvlan \"%s\": invalid mode %d", a->name, (int)o->mode);
-	int master = o->master_index > 0 ? o->master_index
-					 : resolve_index(nl, o->master, "macvlan master", e);
-	if (master < 0)
-		return master;
-	int fd = -1;
-	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
-	int rc = put_link_attrs(nlh, ifi, a, &fd, e);
-	if (rc < 0)
-		return rc;
-	mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)master);
-	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "macvlan");
-	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, macvlan_kernel_modes[o->mode]);
-	if (o->bcqueuelen)
-		mnl_attr_put_u32(nlh, IFLA_MACVLAN_BC_QUEUE_LEN, o->bcqueuelen);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	rc = np_nl_talk(nl, nlh, NULL, NULL);
-	if (rc < 0)
-		np_errf(e, rc, "%s: create macvlan \"%s\" (mode %s) on master \"%s\"%s%s%s",
-			nl->where, a->name, np_macvlan_mode_name(o->mode), o->master,
-			a->netns ? " into netns " : "", a->netns ? a->netns : "",
-			np_nl_reason(nl));
-	close_fd(&fd);
-	return rc;
-}
-
-struct nlmsghdr *np_vlan_msg(void *buf, uint32_t seq, const char *name,
-			     int parent_index, uint16_t vid, unsigned int mtu)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
-	nlh->nlmsg_seq = seq;
-	put_ifinfo(nlh, AF_UNSPEC, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)parent_index);
-	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vlan");
-	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	mnl_attr_put_u16(nlh, IFLA_VLAN_ID, vid);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	return nlh;
-}
-
-int np_link_create_vlan(struct np_nl *nl, const struct np_link_attrs *a,
-			const char *parent, uint16_t vid, struct np_err *e)
-{
-	if (vid < 1 || vid > 4094)
-		return np_errmsg(e, -EINVAL, "VLAN \"%s\": id %u is outside 1..4094", a->name, vid);
-	int pidx = resolve_index(nl, parent, "VLAN parent", e);
-	if (pidx < 0)
-		return pidx;
-	struct nlmsghdr *nlh = np_vlan_msg(nl->buf, ++nl->seq, a->name, pidx, vid, a->mtu);
-	int rc = np_nl_talk(nl, nlh, NULL, NULL);
-	if (rc == -EOPNOTSUPP || (rc == -EINVAL && strstr(nl->extack, "Unknown device type")))
-		return np_errmsg(e, rc, "%s: create VLAN \"%s\" (id %u on \"%s\"): this kernel has no 802.1q "
-				 "VLAN support (module 8021q)", nl->where, a->name, vid, parent);
-	if (rc < 0)
-		return np_errf(e, rc, "%s: create VLAN \"%s\" (id %u on \"%s\")%s", nl->where, a->name, vid,
-			       parent, np_nl_reason(nl));
-	if (a->up)
-		rc = np_link_set_up(nl, a->name, true, e);
-	return rc;
-}
-
-int np_link_create_bridge(struct np_nl *nl, const struct np_link_attrs *a,
-			  struct np_err *e)
-{
-	int fd = -1;
-	/* An MTU given at creation is not "set by the user" for the bridge
-	 * driver, which then follows its ports' MTU; setting it afterwards pins
-	 * it. Only possible here when the bridge stays in this namespace. */
-	struct np_link_attrs now = *a;
-	bool pin_mtu = a->mtu && !a->netns;
-	if (pin_mtu)
-		now.mtu = 0;
-	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, 0);
-	int rc = put_link_attrs(nlh, ifi, &now, &fd, e);
-	if (rc < 0)
-		return rc;
-	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-	mnl_attr_nest_end(nlh, info);
-	rc = np_nl_talk(nl, nlh, NULL, NULL);
-	close_fd(&fd);
-	if (rc < 0)
-		return np_errf(e, rc, "%s: create bridge \"%s\"%s", nl->where, a->name,
-			       np_nl_reason(nl));
-	if (pin_mtu) {
-		rc = np_link_set_mtu(nl, a->name, a->mtu, e);
-		if (rc < 0)
-			np_link_delete(nl, a->name, NULL);
-	}
-	return rc;
-}
-
 int np_link_delete(struct np_nl *nl, const char *name, struct np_err *e)
 {
 	return np_link_delete_index(nl, name, 0, e);
@@ -279,7 +46,7 @@ int np_link_delete(struct np_nl *nl, const char *name, struct np_err *e)
 int np_link_delete_index(struct np_nl *nl, const char *name, int ifindex, struct np_err *e)
 {
 	struct nlmsghdr *nlh = np_nl_request(nl, RTM_DELLINK, 0);
-	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	np_link_put_ifinfo(nlh, AF_UNSPEC, ifindex);
 	if (ifindex <= 0)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	int rc = np_nl_talk(nl, nlh, NULL, NULL);
@@ -295,7 +62,7 @@ static int modify_link(struct np_nl *nl, const char *name, int index,
 		       const void *arg)
 {
 	struct nlmsghdr *nlh = np_nl_request(nl, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, index);
+	struct ifinfomsg *ifi = np_link_put_ifinfo(nlh, AF_UNSPEC, index);
 	if (!index)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	fill(nlh, ifi, arg);
@@ -311,7 +78,7 @@ static void fill_name(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *a
 int np_link_rename(struct np_nl *nl, const char *name, const char *newname,
 		   struct np_err *e)
 {
-	int index = resolve_index(nl, name, "link", e);
+	int index = np_link_resolve_index(nl, name, "link", e);
 	if (index < 0)
 		return index;
 	int rc = modify_link(nl, name, index, fill_name, newname);
@@ -338,7 +105,7 @@ static void fill_move(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const void *a
 int np_link_move(struct np_nl *nl, const char *name, const char *netns_path,
 		 const char *newname, struct np_err *e)
 {
-	int index = resolve_index(nl, name, "link", e);
+	int index = np_link_resolve_index(nl, name, "link", e);
 	if (index < 0)
 		return index;
 	struct move_args m = { .nsfd = np_netns_open(netns_path, e), .newname = newname };
@@ -432,7 +199,7 @@ int np_link_set_master(struct np_nl *nl, const char *name, const char *master,
 {
 	int index = 0;
 	if (master) {
-		index = resolve_index(nl, master, "master", e);
+		index = np_link_resolve_index(nl, master, "master", e);
 		if (index < 0)
 			return index;
 	}
@@ -444,31 +211,6 @@ int np_link_set_master(struct np_nl *nl, const char *name, const char *master,
 	return rc;
 }
 
-int np_bridge_port_set(struct np_nl *nl, const char *port,
-		       const struct np_brport_opts *o, struct np_err *e)
-{
-	int index = resolve_index(nl, port, "bridge port", e);
-	if (index < 0)
-		return index;
-	struct nlmsghdr *nlh = np_nl_request(nl, RTM_SETLINK, 0);
-	put_ifinfo(nlh, AF_BRIDGE, index);
-	struct nlattr *pi = mnl_attr_nest_start(nlh, IFLA_PROTINFO);
-	if (o->hairpin >= 0)
-		mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, (uint8_t)o->hairpin);
-	if (o->learning >= 0)
-		mnl_attr_put_u8(nlh, IFLA_BRPORT_LEARNING, (uint8_t)o->learning);
-	if (o->isolated >= 0)
-		mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, (uint8_t)o->isolated);
-	if (o->flood_unicast >= 0)
-		mnl_attr_put_u8(nlh, IFLA_BRPORT_UNICAST_FLOOD, (uint8_t)o->flood_unicast);
-	mnl_attr_nest_end(nlh, pi);
-	int rc = np_nl_talk(nl, nlh, NULL, NULL);
-	if (rc < 0)
-		np_errf(e, rc, "%s: set bridge port flags on \"%s\"%s", nl->where, port,
-			np_nl_reason(nl));
-	return rc;
-}
-
 static struct nlmsghdr *ipv4_conf_msg(void *buf, uint32_t seq, int ifindex, int key,
 				       uint32_t value)
 {
@@ -476,7 +218,7 @@ static struct nlmsghdr *ipv4_conf_msg(void *buf, uint32_t seq, int ifindex, int 
 	nlh->nlmsg_type = RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = seq;
-	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	np_link_put_ifinfo(nlh, AF_UNSPEC, ifindex);
 	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	struct nlattr *inet = mnl_attr_nest_start(nlh, AF_INET);
 	struct nlattr *conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
@@ -522,154 +264,6 @@ int np_link_set_flag(struct np_nl *nl, const char *name, unsigned int flag,
 	return rc;
 }
 
-struct nlmsghdr *np_bridge_vlan_filtering_msg(void *buf, uint32_t seq,
-					      const char *bridge, bool on)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	put_ifinfo(nlh, AF_UNSPEC, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, bridge);
-	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-	struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-	mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, on ? 1 : 0);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, info);
-	return nlh;
-}
-
-int np_bridge_set_vlan_filtering(struct np_nl *nl, const char *bridge, bool on,
-				 struct np_err *e)
-{
-	struct nlmsghdr *nlh = np_bridge_vlan_filtering_msg(nl->buf, ++nl->seq, bridge, on);
-	nl->extack[0] = '\0';
-	int rc = np_nl_talk(nl, nlh, NULL, NULL);
-	if (rc < 0 && on && !nl->extack[0] && (rc == -EOPNOTSUPP || rc == -EINVAL))
-		return np_errmsg(e, rc, "%s: bridge \"%s\": VLAN filtering is not available on this kernel "
-				 "(CONFIG_BRIDGE_VLAN_FILTERING is off), so \"vlan\"/\"vlanTrunk\" cannot be used",
-				 nl->where, bridge);
-	if (rc < 0)
-		np_errf(e, rc, "%s: turn VLAN filtering %s on bridge \"%s\"%s", nl->where,
-			on ? "on" : "off", bridge, np_nl_reason(nl));
-	return rc;
-}
-
-struct nlmsghdr *np_bridge_vlan_msg(void *buf, uint32_t seq, int port_index,
-				    uint16_t vid, bool pvid, bool untagged, bool del)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = del ? RTM_DELLINK : RTM_SETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	put_ifinfo(nlh, AF_BRIDGE, port_index);
-	struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-	struct bridge_vlan_info vi = {
-		.flags = (uint16_t)((pvid ? BRIDGE_VLAN_INFO_PVID : 0) |
-				    (untagged ? BRIDGE_VLAN_INFO_UNTAGGED : 0)),
-		.vid = vid,
-	};
-	mnl_attr_put(nlh, IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi);
-	mnl_attr_nest_end(nlh, spec);
-	return nlh;
-}
-
-int np_bridge_vlan(struct np_nl *nl, const char *port, uint16_t vid, bool pvid,
-		   bool untagged, bool del, struct np_err *e)
-{
-	if (vid < 1 || vid > 4094)
-		return np_errmsg(e, -EINVAL, "VLAN %u on \"%s\": VLAN IDs are 1..4094", vid, port);
-	int index = resolve_index(nl, port, "bridge port", e);
-	if (index < 0)
-		return index;
-	struct nlmsghdr *nlh = np_bridge_vlan_msg(nl->buf, ++nl->seq, index, vid, pvid, untagged, del);
-	int rc = np_nl_talk(nl, nlh, NULL, NULL);
-	if (rc < 0)
-		np_errf(e, rc, "%s: %s VLAN %u %s bridge port \"%s\"%s", nl->where,
-			del ? "remove" : "add", vid, del ? "from" : "on", port, np_nl_reason(nl));
-	return rc;
-}
-
-static int oper_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	int *state = arg; /* in: ifindex (negative), out: operstate */
-	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return MNL_CB_OK;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	if (ifi->ifi_index != -state[0])
-		return MNL_CB_OK;
-	const struct nlattr *attr;
-	mnl_attr_for_each(attr, nlh, sizeof(*ifi))
-		if (mnl_attr_get_type(attr) == IFLA_OPERSTATE)
-			state[1] = mnl_attr_get_u8(attr);
-	return MNL_CB_OK;
-}
-
-int np_link_wait_up(const char *netns, const char *name, int timeout_ms,
-		    struct np_err *e)
-{
-	struct np_nl *nl = np_nl_alloc();
-	if (!nl)
-		return np_errmsg(e, -ENOMEM, "wait for \"%s\": out of memory", name);
-	int rc = np_nl_open(nl, netns, e);
-	if (rc < 0) {
-		free(nl);
-		return rc;
-	}
-	/* Subscribe first, then read the current state: no change can slip
-	 * between the two. */
-	unsigned int group = RTNLGRP_LINK;
-	struct np_link_info li;
-	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
-		rc = np_errf(e, -errno, "%s: subscribe to link events", nl->where);
-		goto out;
-	}
-	rc = np_link_get(nl, name, &li, e);
-	if (rc < 0 || li.operstate == IF_OPER_UP)
-		goto out;
-	int state[2] = { -li.ifindex, li.operstate };
-	struct timespec start, now;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000 +
-					  (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (left <= 0) {
-			rc = np_errmsg(e, -ETIMEDOUT, "%s: \"%s\" did not come up within %d ms (bridge port in error state?)",
-				       nl->where, name, timeout_ms);
-			break;
-		}
-		struct pollfd pfd = { mnl_socket_get_fd(nl->sock), POLLIN, 0 };
-		int p = poll(&pfd, 1, (int)left);
-		if (p < 0 && errno != EINTR) {
-			rc = np_errf(e, -errno, "%s: wait for \"%s\"", nl->where, name);
-			break;
-		}
-		if (p <= 0)
-			continue;
-		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
-		if (n < 0) {
-			if (errno == ENOBUFS) { /* events were dropped: ask again */
-				if ((rc = np_link_get(nl, name, &li, e)) < 0 || li.operstate == IF_OPER_UP)
-					break;
-				continue;
-			}
-			rc = np_errf(e, -errno, "%s: read link events", nl->where);
-			break;
-		}
-		mnl_cb_run(nl->buf, (size_t)n, 0, 0, oper_cb, state);
-		if (state[1] == IF_OPER_UP) {
-			rc = 0;
-			break;
-		}
-	}
-out:
-	np_nl_close(nl);
-	free(nl);
-	return rc;
-}
-
 /* ---- reading state: RTM_NEWLINK parsed in place ----------------------- */
 
 static uint32_t attr_u32(const struct nlattr *a)
@@ -699,10 +293,7 @@ static void parse_info_data(const struct nlattr *data, struct np_link_info *out)
 		if (vlan && type == IFLA_VLAN_ID && mnl_attr_get_payload_len(a) >= sizeof(uint16_t))
 			out->vlan_id = mnl_attr_get_u16(a);
 		if (macvlan && type == IFLA_MACVLAN_MODE && mnl_attr_get_payload_len(a) >= sizeof(uint32_t)) {
-			uint32_t m = mnl_attr_get_u32(a);
-			for (size_t i = 0; i < sizeof(macvlan_kernel_modes) / sizeof(*macvlan_kernel_modes); i++)
-				if (macvlan_kernel_modes[i] == m)
-					out->macvlan_mode = (int)i;
+			out->macvlan_mode = np_macvlan_mode_from_kernel(mnl_attr_get_u32(a));
 		}
 	}
 }
@@ -783,7 +374,7 @@ static int get_link(struct np_nl *nl, const char *name, int ifindex,
 		    struct np_link_info *out)
 {
 	struct nlmsghdr *nlh = np_nl_request(nl, RTM_GETLINK, 0);
-	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	np_link_put_ifinfo(nlh, AF_UNSPEC, ifindex);
 	if (name)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	/* Skip per-VF and statistics blocks that can be large. */
@@ -840,7 +431,7 @@ int np_link_list(struct np_nl *nl,
 		 struct np_err *e)
 {
 	struct nlmsghdr *nlh = np_nl_request(nl, RTM_GETLINK, NLM_F_DUMP);
-	put_ifinfo(nlh, AF_UNSPEC, 0);
+	np_link_put_ifinfo(nlh, AF_UNSPEC, 0);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	struct list_ctx c = { cb, arg };
 	int rc = np_nl_talk(nl, nlh, list_cb, &c);
