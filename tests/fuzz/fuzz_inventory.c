@@ -41,10 +41,19 @@ static const cJSON *get(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key);
 }
 
+/* what the kernel lets a link be called: 1..15 bytes, not . or .., no
+ * '/', ':', '%' or whitespace (inventories report every link) */
 static void check_ifname(const cJSON *v)
 {
-	if (!cJSON_IsString(v) || np_valid_ifname(v->valuestring, "fuzz", NULL) < 0)
+	if (!cJSON_IsString(v))
 		abort();
+	const char *s = v->valuestring;
+	size_t n = strlen(s);
+	if (n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
+		abort();
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s == '%' || *s == ' ' || (*s >= '\t' && *s <= '\r'))
+			abort();
 }
 
 static void check_mtu(const cJSON *v)
