@@ -10,11 +10,11 @@ BUILD       ?= build
 CC          ?= gcc
 PKG_CONFIG  ?= pkg-config
 
-PKGS := libmnl libcjson libvirt yaml-0.1 libcurl
+PKGS := libmnl libcjson libvirt yaml-0.1 libcurl libxml-2.0
 
 # Debian packages needed to build, test, benchmark, fuzz and run the demo.
 DEB_PKGS := build-essential pkg-config \
-	libmnl-dev libcjson-dev libvirt-dev libcmocka-dev libyaml-dev iproute2 jq \
+	libmnl-dev libcjson-dev libvirt-dev libcmocka-dev libyaml-dev libxml2-dev iproute2 jq \
 	containernetworking-plugins libvirt-daemon libvirt-daemon-system \
 	libvirt-clients qemu-system-x86 qemu-utils clang libclang-rt-14-dev python3-yaml \
 	golang-go etcd-server etcd-client libcurl4-openssl-dev
@@ -193,7 +193,7 @@ FUZZ_CORE    := $(CORE_SRC) $(VIFCACHE_SRC)
 FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Inetprep -Ivifcache -Icni-plugin \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libmnl libcjson yaml-0.1 2>/dev/null)
+FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libmnl libcjson yaml-0.1 libxml-2.0 2>/dev/null)
 
 $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE)
 	@mkdir -p $(dir $@) $(FUZZ_BUILD)/corpus/$*

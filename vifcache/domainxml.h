@@ -1,7 +1,6 @@
 /* The guest MAC of one interface in a libvirt domain XML, found by its
- * alias (KubeVirt names it "ua-<network>"). libvirt writes this XML in a
- * fixed, normalised form; the scan accepts exactly that form and refuses
- * anything ambiguous. */
+ * alias (KubeVirt names it "ua-<network>") under /domain/devices, read
+ * with libxml2 (no network, no entities, no DTD). */
 #ifndef MIGNET_VC_DOMAINXML_H
 #define MIGNET_VC_DOMAINXML_H
 

@@ -346,7 +346,16 @@ static void test_domain_xml(void **state)
 	assert_non_null(strstr(e.msg, "give --alias"));
 	np_err_clear(&e);
 	assert_int_equal(vc_domain_xml_mac("<interface type='x'><alias name='a'/>", "a", mac, &e), -EINVAL);
-	assert_non_null(strstr(e.msg, "not closed"));
+	assert_non_null(strstr(e.msg, "not well-formed"));
+	/* entities are not expanded: an external one never reads the file */
+	np_err_clear(&e);
+	assert_true(vc_domain_xml_mac("<!DOCTYPE domain [<!ENTITY m SYSTEM \"file:///etc/hostname\">]>"
+				      "<domain><devices><interface><mac address='&m;'/><alias name='a'/></interface>"
+				      "</devices></domain>", "a", mac, &e) < 0);
+	/* an interface outside /domain/devices is not the guest's */
+	np_err_clear(&e);
+	assert_int_equal(vc_domain_xml_mac("<domain><interface><mac address='02:00:00:aa:bb:09'/>"
+					   "<alias name='a'/></interface></domain>", "a", mac, &e), -ENOENT);
 }
 
 static void test_json_check(void **state)
