@@ -22,7 +22,7 @@ DEB_PKGS := build-essential pkg-config \
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-fno-strict-aliasing -D_FORTIFY_SOURCE=2 -MMD -MP \
-	-Inetprep/core -Inetprep -Ivifcache -Icni-plugin \
+	-Inetprep/core -Inetprep -Inetprep/node -Inetprep/migrate -Inetprep/cli -Ivifcache -Icni-plugin \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -36,7 +36,10 @@ endif
 CORE_SRC    := $(wildcard netprep/core/*.c)
 # the cluster store (netprep/store/): linked by all three programs with the core
 STORE_SRC   := $(wildcard netprep/store/*.c)
-NETPREP_SRC := $(filter-out netprep/main.c,$(wildcard netprep/*.c))
+# netprep by part: node preparation and inventory, the migration runner,
+# and the CLI (linked into the program only)
+NETPREP_SRC := $(wildcard netprep/node/*.c netprep/migrate/*.c)
+NETPREP_CLI := $(wildcard netprep/cli/*.c)
 VIFCACHE_SRC:= $(filter-out vifcache/main.c vifcache/cmd_%.c,$(wildcard vifcache/*.c))
 VIFCACHE_CLI:= vifcache/main.c $(wildcard vifcache/cmd_*.c)
 CNI_SRC     := $(filter-out cni-plugin/main.c,$(wildcard cni-plugin/*.c))
@@ -76,7 +79,7 @@ $(NETPREP_LIB): $(call obj,$(NETPREP_SRC))
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(NETPREP): $(call obj,netprep/main.c) $(NETPREP_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
+$(NETPREP): $(call obj,$(NETPREP_CLI)) $(NETPREP_LIB) $(VIFCACHE_LIB) $(CORE_LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(VIFCACHE_LIB): $(call obj,$(VIFCACHE_SRC))
@@ -190,7 +193,8 @@ FUZZ_BUILD   := build/fuzz
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 FUZZ_CORE    := $(CORE_SRC) $(VIFCACHE_SRC)
-FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Inetprep -Ivifcache -Icni-plugin \
+FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Inetprep -Inetprep/node -Inetprep/migrate \
+	-Ivifcache -Icni-plugin \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libmnl libcjson yaml-0.1 libxml-2.0 2>/dev/null)
@@ -200,11 +204,11 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE)
 	clang $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
 
 # the parsers of netprep and the plugin, beside the core
-$(FUZZ_BUILD)/fuzz_nad: netprep/nad.c netprep/yaml_doc.c
-$(FUZZ_BUILD)/fuzz_nodeconf: netprep/nodeconf.c
-$(FUZZ_BUILD)/fuzz_inventory: netprep/inventory_doc.c
+$(FUZZ_BUILD)/fuzz_nad: netprep/node/nad.c netprep/node/yaml_doc.c
+$(FUZZ_BUILD)/fuzz_nodeconf: netprep/node/nodeconf.c
+$(FUZZ_BUILD)/fuzz_inventory: netprep/node/inventory_doc.c
 $(FUZZ_BUILD)/fuzz_cni_conf: cni-plugin/conf.c cni-plugin/launcher_name.c cni-plugin/skel.c cni-plugin/result.c
-$(FUZZ_BUILD)/fuzz_migconf: netprep/migrate_opts.c
+$(FUZZ_BUILD)/fuzz_migconf: netprep/migrate/migrate_opts.c
 
 fuzz: deps $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "sriov.h"
-#include "store.h"
+#include "vc_store.h"
 
 static const char *cache_root(const struct cni_conf *c)
 {

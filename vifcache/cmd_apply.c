@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "vifcache_cli.h"
 #include "sriov.h"
 
 int cmd_apply(int argc, char **argv)

@@ -1,4 +1,4 @@
-#include "cli.h"
+#include "vifcache_cli.h"
 
 #include <errno.h>
 #include <fcntl.h>

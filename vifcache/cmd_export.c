@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
-#include "cli.h"
+#include "vifcache_cli.h"
 #include "exportdoc.h"
 
 struct gather {

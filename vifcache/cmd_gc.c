@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "vifcache_cli.h"
 #include "owner.h"
 
 struct gc_ctx {

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "vifcache_cli.h"
 #include "kubevirt.h"
 #include "names.h"
-#include "store.h"
+#include "vc_store.h"
 
 static const struct {
 	struct option opt;

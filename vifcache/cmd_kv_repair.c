@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
-#include "cli.h"
+#include "vifcache_cli.h"
 #include "cmd_kv.h"
 #include "kubevirt.h"
 

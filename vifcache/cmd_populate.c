@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "cli.h"
+#include "vifcache_cli.h"
 #include "from_result.h"
 #include "live.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "vifcache_cli.h"
 #include "domainxml.h"
 #include "exportdoc.h"
 #include "live.h"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "vifcache_cli.h"
 #include "live.h"
 
 int cmd_verify(int argc, char **argv)

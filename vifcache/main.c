@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "vifcache_cli.h"
 
 static const struct verb {
 	const char *name;

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "store.h"
+#include "vc_store.h"
 
 #include <dirent.h>
 #include <errno.h>

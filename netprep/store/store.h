@@ -92,6 +92,10 @@ struct np_store_ops {
 
 struct np_store {
 	const struct np_store_ops *ops;
+	/* the last operation was sent again after an attempt whose fate is
+	 * unknown (a timeout after sending): a compare that failed may have
+	 * failed on that attempt's own write */
+	bool uncertain;
 };
 
 /* What a store is opened with. Timeouts in ms; 0 takes the default. */

@@ -131,6 +131,7 @@ static int call(struct etcd *s, const char *path, const char *body, const char *
 	bool reauthed = false;
 	if (!body)
 		return np_errmsg(e, -ENOMEM, "etcd %s: out of memory", what);
+	s->base.uncertain = false;
 	if (s->user && !s->authed && strcmp(path, "/v3/auth/authenticate")) {
 		int rc = authenticate(s, e);
 		if (rc < 0)
@@ -151,6 +152,9 @@ static int call(struct etcd *s, const char *path, const char *body, const char *
 							 : curl_easy_strerror(cc));
 				tls_rc = -EACCES;
 			} else if (!tls_rc) {
+				/* sent, then no answer: it may have been applied */
+				if (cc != CURLE_COULDNT_CONNECT && cc != CURLE_COULDNT_RESOLVE_HOST)
+					s->base.uncertain = true;
 				snprintf(last, sizeof(last), "%s: %s", s->eps.url[ep],
 					 s->too_big ? "answer larger than 64 MiB" : curl_easy_strerror(cc));
 			}
@@ -174,6 +178,7 @@ static int call(struct etcd *s, const char *path, const char *body, const char *
 				continue;
 			}
 			if (np_etcd_retryable(code, msg)) {
+				s->base.uncertain = true;
 				snprintf(last, sizeof(last), "%s: %s", s->eps.url[ep], msg);
 				continue;
 			}

@@ -25,7 +25,7 @@
 #include "jsoncheck.h"
 #include "kubevirt.h"
 #include "record.h"
-#include "store.h"
+#include "vc_store.h"
 
 static char *slurp(const char *name, size_t *len)
 {

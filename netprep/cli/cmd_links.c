@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "cli.h"
+#include "netprep_cli.h"
 #include "link.h"
 
 #define LINKS_SHOWN_MAX 1024

@@ -11,7 +11,7 @@
 
 #include "address.h"
 #include "atomic_file.h"
-#include "cli.h"
+#include "netprep_cli.h"
 #include "migrate_run.h"
 #include "names.h"
 #include "yaml_doc.h"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "netprep_cli.h"
 
 static const struct verb {
 	const char *name;

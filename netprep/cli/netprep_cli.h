@@ -1,7 +1,7 @@
 /* The netprep verbs, one file each; main.c dispatches. Every verb returns
  * its process exit code (see README "Exit codes"). */
-#ifndef NETPREP_CLI_H
-#define NETPREP_CLI_H
+#ifndef NETPREP_NETPREP_CLI_H
+#define NETPREP_NETPREP_CLI_H
 
 enum np_exit {
 	NP_EXIT_OK = 0,

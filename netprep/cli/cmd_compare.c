@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
-#include "cli.h"
+#include "netprep_cli.h"
 #include "inventory_doc.h"
 #include "nad.h"
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli.h"
+#include "netprep_cli.h"
 #include "inventory.h"
 
 static void help(FILE *f)

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "atomic_file.h"
-#include "cli.h"
+#include "netprep_cli.h"
 #include "nad.h"
 
 static int print_cb(cJSON *config, void *arg)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "address.h"
-#include "cli.h"
+#include "netprep_cli.h"
 #include "names.h"
 
 static void help(FILE *f)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "record.h"
-#include "store.h"
+#include "vc_store.h"
 
 enum vc_exit {
 	VC_EXIT_OK = 0,

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "atomic_file.h"
-#include "cli.h"
+#include "netprep_cli.h"
 #include "setup.h"
 
 static void help(FILE *f)

@@ -15,7 +15,7 @@
 
 #include "atomic_file.h"
 #include "json_strict.h"
-#include "store.h"
+#include "vc_store.h"
 
 #define INVENTORY_MAX (1 << 20)
 
