@@ -22,7 +22,7 @@ DEB_PKGS := build-essential pkg-config \
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-fno-strict-aliasing -D_FORTIFY_SOURCE=2 -MMD -MP \
-	-Inetprep/core -Inetprep -Inetprep/node -Inetprep/migrate -Inetprep/cli -Ivifcache -Icni-plugin \
+	-Inetprep/core -Inetprep -Inetprep/node -Inetprep/migrate -Inetprep/cli -Ivifcache -Ivifcache/cli -Icni-plugin \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -40,8 +40,8 @@ STORE_SRC   := $(wildcard netprep/store/*.c)
 # and the CLI (linked into the program only)
 NETPREP_SRC := $(wildcard netprep/node/*.c netprep/migrate/*.c)
 NETPREP_CLI := $(wildcard netprep/cli/*.c)
-VIFCACHE_SRC:= $(filter-out vifcache/main.c vifcache/cmd_%.c,$(wildcard vifcache/*.c))
-VIFCACHE_CLI:= vifcache/main.c $(wildcard vifcache/cmd_*.c)
+VIFCACHE_SRC:= $(wildcard vifcache/*.c)
+VIFCACHE_CLI:= $(wildcard vifcache/cli/*.c)
 CNI_SRC     := $(filter-out cni-plugin/main.c,$(wildcard cni-plugin/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
