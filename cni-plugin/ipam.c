@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "ipam_cluster.h"
 #include "ipam_exec.h"
 #include "ipam_local.h"
 
@@ -10,6 +11,43 @@
 static bool builtin(const struct cni_conf *c)
 {
 	return !strcmp(c->type, MIGNET_IPAM_TYPE) || (c->ipam_type && !strcmp(c->ipam_type, MIGNET_IPAM_TYPE));
+}
+
+/* The built-in IPAM's verbs, local or cluster-wide: c's ipam object with
+ * what the node file adds (ipam_cluster.h), datastore "etcd" to the
+ * cluster store, anything else to the local files. */
+enum verb { V_ADD, V_DEL, V_CHECK, V_STATUS, V_GC };
+
+static int builtin_run(enum verb v, const struct cni_conf *c, const struct cni_env *env,
+		       struct cni_result *out, struct cni_error *ce)
+{
+	cJSON *merged = NULL;
+	bool etcd = false;
+	if (ipam_conf_resolve(c, &merged, &etcd, ce) < 0)
+		return -1;
+	struct cni_conf c2 = *c;
+	if (merged)
+		c2.ipam = merged;
+	int rc;
+	switch (v) {
+	case V_ADD:
+		rc = etcd ? ipam_cluster_add(&c2, env, out, ce) : ipam_local_add(&c2, env, out, ce);
+		break;
+	case V_DEL:
+		rc = etcd ? ipam_cluster_del(&c2, env, ce) : ipam_local_del(&c2, env, ce);
+		break;
+	case V_CHECK:
+		rc = etcd ? ipam_cluster_check(&c2, env, ce) : ipam_local_check(&c2, env, ce);
+		break;
+	case V_STATUS:
+		rc = etcd ? ipam_cluster_status(&c2, ce) : ipam_local_status(&c2, ce);
+		break;
+	default:
+		rc = etcd ? ipam_cluster_gc(&c2, ce) : ipam_local_gc(&c2, ce);
+		break;
+	}
+	cJSON_Delete(merged);
+	return rc;
 }
 
 /* IPs that did not come from the delegate's own input (a vif-cache record)
@@ -39,7 +77,7 @@ int cni_ipam_add(const struct cni_conf *c, const struct cni_env *env,
 		 const char *stdin_json, struct cni_result *out, struct cni_error *ce)
 {
 	if (builtin(c))
-		return ipam_local_add(c, env, out, ce);
+		return builtin_run(V_ADD, c, env, out, ce);
 	cJSON *j = NULL;
 	char *input = delegate_input(c);
 	if (input)
@@ -66,7 +104,7 @@ int cni_ipam_del(const struct cni_conf *c, const struct cni_env *env,
 		 const char *stdin_json, struct cni_error *ce)
 {
 	if (builtin(c))
-		return ipam_local_del(c, env, ce);
+		return builtin_run(V_DEL, c, env, NULL, ce);
 	return cni_exec_plugin(c->ipam_type, "DEL", env, stdin_json, NULL, ce);
 }
 
@@ -74,7 +112,7 @@ int cni_ipam_check(const struct cni_conf *c, const struct cni_env *env,
 		   const char *stdin_json, struct cni_error *ce)
 {
 	if (builtin(c))
-		return ipam_local_check(c, env, ce);
+		return builtin_run(V_CHECK, c, env, NULL, ce);
 	return cni_exec_plugin(c->ipam_type, "CHECK", env, stdin_json, NULL, ce);
 }
 
@@ -82,7 +120,7 @@ int cni_ipam_status(const struct cni_conf *c, const struct cni_env *env,
 		    const char *stdin_json, struct cni_error *ce)
 {
 	if (builtin(c))
-		return ipam_local_status(c, ce);
+		return builtin_run(V_STATUS, c, env, NULL, ce);
 	return cni_exec_plugin(c->ipam_type, "STATUS", env, stdin_json, NULL, ce);
 }
 
@@ -90,6 +128,6 @@ int cni_ipam_gc(const struct cni_conf *c, const struct cni_env *env,
 		const char *stdin_json, struct cni_error *ce)
 {
 	if (builtin(c))
-		return ipam_local_gc(c, ce);
+		return builtin_run(V_GC, c, env, NULL, ce);
 	return cni_exec_plugin(c->ipam_type, "GC", env, stdin_json, NULL, ce);
 }

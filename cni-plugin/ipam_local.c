@@ -124,6 +124,136 @@ static int add_set(struct ipam_local_conf *lc, const cJSON *arr, struct cni_erro
 	return 0;
 }
 
+/* One whereabouts range: o["range"] with o's range_start, range_end and
+ * exclude (o is the ipam object or an ipRanges entry). */
+static int parse_wb_range(const cJSON *o, const char *ctx, struct ipam_range *r, struct cni_error *ce)
+{
+	const char *range;
+	struct np_err e = { 0 };
+	char buf[NP_PREFIX_STRLEN], q[NP_QUOTE_MAX];
+	memset(r, 0, sizeof(*r));
+	if (!cJSON_IsObject(o))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: every entry must be an object", ctx);
+	if (cni_json_str(o, ctx, "range", true, &range, ce) < 0)
+		return -1;
+	/* "a.b.c.d-e.f.g.h/nn": the first address, then the last with the length */
+	const char *dash = strchr(range, '-');
+	struct np_ip first;
+	bool has_first = false;
+	if (dash) {
+		char head[NP_PREFIX_STRLEN];
+		if ((size_t)(dash - range) >= sizeof(head))
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range\" \"%s\" is not a CIDR or a.b.c.d-e.f.g.h/nn",
+					ctx, np_quote(range, q, sizeof(q)));
+		memcpy(head, range, (size_t)(dash - range));
+		head[dash - range] = 0;
+		if (np_ip_parse(head, &first, &e) < 0)
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range\": %s", ctx, e.msg);
+		has_first = true;
+	}
+	if (np_prefix_parse(dash ? dash + 1 : range, false, &r->subnet, &e) < 0)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range\": %s", ctx, e.msg);
+	int fam = r->subnet.ip.family;
+	if ((fam == AF_INET && r->subnet.len > 30) || (fam == AF_INET6 && r->subnet.len > 126))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range\" %s is too small (at most /%d)",
+				ctx, np_quote(range, q, sizeof(q)), fam == AF_INET ? 30 : 126);
+	struct np_ip last_given = r->subnet.ip;
+	u128 mask = host_mask(&r->subnet), net = ip_val(&r->subnet.ip) & ~mask, last = net | mask;
+	ip_set(&r->subnet.ip, fam, net);
+	/* never the network address, nor IPv4's broadcast */
+	u128 lo = net + 1, hi = fam == AF_INET ? last - 1 : last;
+	u128 start = lo, end = hi;
+	if (has_first) {
+		if (first.family != fam || !np_prefix_contains(&r->subnet, &first))
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range\" %s: the first address is outside %s",
+					ctx, np_quote(range, q, sizeof(q)), np_prefix_str(&r->subnet, buf, sizeof(buf)));
+		start = ip_val(&first);
+		end = ip_val(&last_given);
+	}
+	bool has;
+	struct np_ip v;
+	if (parse_ip_field(o, ctx, "range_start", &v, &has, ce) < 0)
+		return -1;
+	if (has)
+		start = ip_val(&v);
+	if (has && (v.family != fam || !np_prefix_contains(&r->subnet, &v)))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range_start\" %s is outside %s", ctx,
+				np_ip_str(&v, q, sizeof(q)), np_prefix_str(&r->subnet, buf, sizeof(buf)));
+	if (parse_ip_field(o, ctx, "range_end", &v, &has, ce) < 0)
+		return -1;
+	if (has)
+		end = ip_val(&v);
+	if (has && (v.family != fam || !np_prefix_contains(&r->subnet, &v)))
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range_end\" %s is outside %s", ctx,
+				np_ip_str(&v, q, sizeof(q)), np_prefix_str(&r->subnet, buf, sizeof(buf)));
+	start = start < lo ? lo : start;
+	end = end > hi ? hi : end;
+	if (start > end)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range\" %s: the start is after the end",
+				ctx, np_quote(range, q, sizeof(q)));
+	ip_set(&r->start, fam, start);
+	ip_set(&r->end, fam, end);
+	const cJSON *ex, *x;
+	if (cni_json_array(o, ctx, "exclude", &ex, ce) < 0)
+		return -1;
+	cJSON_ArrayForEach(x, ex) {
+		if (r->n_exclude == IPAM_MAX_EXCLUDE)
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"exclude\": more than %d entries", ctx, IPAM_MAX_EXCLUDE);
+		if (!cJSON_IsString(x) || np_prefix_parse(x->valuestring, true, &r->exclude[r->n_exclude], &e) < 0)
+			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"exclude\": every entry must be a CIDR%s%s", ctx,
+					e.msg[0] ? ": " : "", e.msg);
+		r->n_exclude++;
+	}
+	return 0;
+}
+
+static int add_wb_set(struct ipam_local_conf *lc, const cJSON *o, const char *ctx, struct cni_error *ce)
+{
+	if (lc->n_sets == IPAM_MAX_SETS)
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "ipam: more than %d range sets", IPAM_MAX_SETS);
+	struct ipam_range_set *set = &lc->sets[lc->n_sets];
+	memset(set, 0, sizeof(*set));
+	if (parse_wb_range(o, ctx, &set->ranges[0], ce) < 0)
+		return -1;
+	set->n = 1;
+	lc->n_sets++;
+	return 0;
+}
+
+/* whereabouts' keys, after host-local's: "range" (with its range_start,
+ * range_end and exclude), then each "ipRanges" entry, then "gateway" given
+ * to the range it falls in. */
+static int parse_wb(const cJSON *ipam, struct ipam_local_conf *lc, struct cni_error *ce)
+{
+	const cJSON *ipr, *v;
+	if (cJSON_GetObjectItemCaseSensitive(ipam, "range") && add_wb_set(lc, ipam, "ipam", ce) < 0)
+		return -1;
+	if (cni_json_array(ipam, "ipam", "ipRanges", &ipr, ce) < 0)
+		return -1;
+	cJSON_ArrayForEach(v, ipr)
+		if (add_wb_set(lc, v, "ipam ipRanges[]", ce) < 0)
+			return -1;
+	if (!cJSON_GetObjectItemCaseSensitive(ipam, "range") && !ipr)
+		return 0;
+	struct np_ip gw;
+	bool has_gw;
+	char buf[NP_PREFIX_STRLEN];
+	if (parse_ip_field(ipam, "ipam", "gateway", &gw, &has_gw, ce) < 0)
+		return -1;
+	if (!has_gw)
+		return 0;
+	for (int s = 0; s < lc->n_sets; s++)
+		for (int i = 0; i < lc->sets[s].n; i++)
+			if (np_prefix_contains(&lc->sets[s].ranges[i].subnet, &gw) &&
+			    gw.family == lc->sets[s].ranges[i].subnet.ip.family) {
+				lc->sets[s].ranges[i].gateway = gw;
+				lc->sets[s].ranges[i].has_gateway = true;
+				return 0;
+			}
+	return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "ipam \"gateway\" %s is in no configured range",
+			np_ip_str(&gw, buf, sizeof(buf)));
+}
+
 static bool overlap(const struct ipam_range *a, const struct ipam_range *b)
 {
 	return a->subnet.ip.family == b->subnet.ip.family &&
@@ -160,8 +290,10 @@ int ipam_local_parse(const cJSON *ipam, struct ipam_local_conf *lc,
 		if (add_set(lc, v, ce) < 0)
 			return -1;
 	}
+	if (parse_wb(ipam, lc, ce) < 0)
+		return -1;
 	if (!lc->n_sets)
-		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "ipam: no \"ranges\" (or \"subnet\") configured");
+		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "ipam: no \"ranges\" (or \"subnet\", or whereabouts' \"range\" or \"ipRanges\") configured");
 	for (int i = 0; i < lc->n_sets; i++)
 		for (int j = 0; j < lc->sets[i].n; j++)
 			for (int k = i; k < lc->n_sets; k++)
@@ -605,6 +737,11 @@ static int open_store(const struct cni_conf *c, struct ipam_local_conf *lc,
 	struct np_err e = { 0 };
 	if (ipam_local_parse(c->ipam, lc, ce) < 0)
 		return -1;
+	for (int s = 0; s < lc->n_sets; s++)
+		for (int i = 0; i < lc->sets[s].n; i++)
+			if (lc->sets[s].ranges[i].n_exclude)
+				return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+						"ipam \"exclude\" is supported with \"datastore\": \"etcd\" only (the local store would hand the excluded addresses out); narrow the range with range_start and range_end instead");
 	if (ipam_store_open(st, lc->data_dir, c->name, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	return 0;
