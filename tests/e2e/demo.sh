@@ -17,6 +17,7 @@ p="mdemo$(printf '%04x' $(( $$ & 0xffff )))"
 lab=$(mktemp -d /tmp/mignet-demo.XXXXXX)
 t0=$(date +%s%N) t_start=$t0
 step=0 timings=()
+. tests/lib/launcher.sh
 
 say()  { printf '\n\033[1m%d. %s\033[0m\n' "$((++step))" "$*"; }
 # commands are echoed on stderr so that $(run ...) captures only their output
@@ -27,7 +28,7 @@ nsl()  { ip netns list | awk '{print $1}' | grep "^$p" || true; }
 
 export MIGNET_LAB_CAPS=$build/lab-capscache MIGNET_BUILD=$build
 teardown() {
-	[ -n "${launcher_sh:-}" ] && kill ${lpid:-} "$launcher_sh" 2>/dev/null || true
+	launcher_stop
 	# the lab first: it kills only the daemons and guests it started
 	tests/e2e/lab.sh down "$lab/nodes" "$p" >/dev/null 2>&1 || true
 	for ns in $(nsl); do ip netns del "$ns" 2>/dev/null || true; done
@@ -234,19 +235,12 @@ echo "   KubeVirt itself reads the launcher pod's /var/run/kubevirt-private/vif-
 echo "   (through /proc/<launcher pid>/root) and virt-handler's network-info-cache. Here a dead"
 echo "   target pod left the network state Finished and the new launcher has no file (#18087):"
 uid=5f0c6e1a-0d3b-4c51-9a7e-2b8f6d4c3a10 hroot=$lab/b/handler
-mkdir -p "$hroot/network-info-cache/$uid" "$lab/b/launcher-root"
+mkdir -p "$hroot/network-info-cache/$uid"
 printf '{\n  "iface": {\n    "name": "vlan13",\n    "bridge": {}\n  },\n  "podIP": "%s",\n  "networkState": 2\n}' \
 	"${ip_a%/*}" > "$hroot/network-info-cache/$uid/vlan13"
 # the launcher stand-in: the pod's network namespace, a root of its own
-ip netns exec "$p-launcher-b" unshare --mount --fork --propagation private -- sh -c '
-	R=$1
-	mount -t tmpfs none "$R" && mkdir -p "$R/usr" "$R/run/kubevirt-private" "$R/var" &&
-	mount --bind -o ro /usr "$R/usr" && ln -s usr/bin "$R/bin" && ln -s usr/lib "$R/lib" &&
-	ln -s usr/lib64 "$R/lib64" && ln -s ../run "$R/var/run" &&
-	echo $$ > "$2.tmp" && mv "$2.tmp" "$2" && exec chroot "$R" /bin/sleep 600' sh "$lab/b/launcher-root" "$lab/b/launcher.pid" &
-launcher_sh=$!
-for _ in $(seq 50); do [ -s "$lab/b/launcher.pid" ] && break; sleep 0.1; done
-lpid=$(cat "$lab/b/launcher.pid" 2>/dev/null) || fail "the launcher stand-in did not start"
+launcher_start "$lab/b/launcher" "$p-launcher-b" || fail "the launcher stand-in did not start"
+lpid=$LAUNCHER_PID
 kv=(--launcher-pid "$lpid" --iface pod16477688c0e --vmi-uid "$uid" --network vlan13 --handler-root "$hroot"
     --vm prod/vm-a --root "$lab/b/vifcache")
 set +e
@@ -260,7 +254,7 @@ run "$vc" kv-verify "${kv[@]}"
 kvfile=/proc/$lpid/root/run/kubevirt-private/vif-cache-pod16477688c0e.json
 [ "$(stat -c '%a %u:%g' "$kvfile")" = "604 107:107" ] && [ "$(jq -r .Gateway "$kvfile")" = 10.13.0.1 ] ||
 	fail "the launcher's vif-cache file is not KubeVirt's (mode, owner or gateway)"
-kill "$lpid" "$launcher_sh" 2>/dev/null || true; wait "$launcher_sh" 2>/dev/null || true
+launcher_stop
 echo "   -> the launcher's file is written Go-exact (0604, 107:107) inside the pod's own root, and"
 echo "      the stale state reset to pending; the VM was never restarted"
 mark "broken and repaired"

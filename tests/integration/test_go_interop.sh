@@ -14,10 +14,9 @@ gobin=$build/tests/interop/kubevirt-go
 p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))g-"
 node=${p}node pod=${p}pod
 data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-gointerop.XXXXXX")
-lpid='' upid=''
+. tests/lib/launcher.sh
 cleanup() {
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$upid" ] && { kill "$upid" 2>/dev/null; wait "$upid" 2>/dev/null; }
+	launcher_stop
 	ip netns del "$node" 2>/dev/null; ip netns del "$pod" 2>/dev/null; rm -rf "$data"
 }
 trap cleanup EXIT
@@ -131,16 +130,8 @@ go_reads "repair of a missing file" "$data/imported/prod/vm-g/vif-cache-pod16477
 
 # kv-repair writes where KubeVirt reads: the launcher's file inside the
 # pod's own root, and virt-handler's entry (a PodIfaceCacheData) reset
-mkdir -p "$data/lroot"
-unshare --mount --net --fork --propagation private -- sh -c '
-	R=$1
-	mount -t tmpfs none "$R" && mkdir -p "$R/usr" "$R/run/kubevirt-private" "$R/var" &&
-	mount --bind -o ro /usr "$R/usr" && ln -s usr/bin "$R/bin" && ln -s usr/lib "$R/lib" &&
-	ln -s usr/lib64 "$R/lib64" && ln -s ../run "$R/var/run" &&
-	echo $$ > "$2.tmp" && mv "$2.tmp" "$2" && exec chroot "$R" /bin/sleep 600' sh "$data/lroot" "$data/lpid" &
-upid=$!
-for _ in $(seq 50); do [ -s "$data/lpid" ] && break; sleep 0.1; done
-lpid=$(cat "$data/lpid" 2>/dev/null)
+launcher_start "$data/launcher"
+lpid=$LAUNCHER_PID
 kuid=8e1c7f2a-1111-4222-8333-944455556666 H=$data/handler
 mkdir -p "$H/network-info-cache/$kuid"
 printf '{\n  "iface": {\n    "name": "vlan13",\n    "bridge": {}\n  },\n  "podIP": "10.13.0.5",\n  "networkState": 2\n}' \
@@ -160,7 +151,7 @@ if [ -n "$lpid" ] && nsenter --net="/proc/$lpid/ns/net" sh -c "ip link add pod16
 else
 	bad "kv-repair in a launcher stand-in" "pid '$lpid': $(cat "$data/err" 2>/dev/null)"
 fi
-kill "$lpid" "$upid" 2>/dev/null; wait "$upid" 2>/dev/null
+launcher_stop
 
 # mignet writes no pod-interface cache (PodIfaceCacheData): beside its
 # records, only vif-cache files

@@ -11,10 +11,9 @@ build=$(cd "${MIGNET_BUILD:-build}" && pwd)
 vc=$build/vifcache
 p="${MIGNET_TEST_PREFIX:-mgt}$(printf '%04x' $(( $$ & 0xffff )))k-"
 data=$(mktemp -d "${TMPDIR_BASE:-/tmp/mignet-test}-kvcaches.XXXXXX")
-lpid='' upid=''
+. tests/lib/launcher.sh
 cleanup() {
-	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
-	[ -n "$upid" ] && { kill "$upid" 2>/dev/null; wait "$upid" 2>/dev/null; }
+	launcher_stop
 	rm -rf "$data"
 }
 trap cleanup EXIT
@@ -32,17 +31,8 @@ VMMAC=02:00:00:aa:bb:cc PODMAC=0a:58:0a:0d:00:05 OTHERMAC=02:00:00:de:ad:01
 b64mac() { printf "$(printf '%s' "$1" | sed 's/\(..\):\{0,1\}/\\x\1/g')" | base64; }
 
 # --- the launcher stand-in ---
-mkdir -p "$data/root"
-unshare --mount --net --fork --propagation private -- sh -c '
-	R=$1
-	mount -t tmpfs none "$R" && mkdir -p "$R/usr" "$R/run/kubevirt-private" "$R/var" "$R/tmp" "$R/proc" &&
-	mount --bind -o ro /usr "$R/usr" && mount -t proc proc "$R/proc" &&
-	ln -s usr/bin "$R/bin" && ln -s usr/lib "$R/lib" && ln -s usr/lib64 "$R/lib64" &&
-	ln -s usr/sbin "$R/sbin" && ln -s ../run "$R/var/run" &&
-	echo $$ > "$2.tmp" && mv "$2.tmp" "$2" && exec chroot "$R" /bin/sleep 600' sh "$data/root" "$data/pid" &
-upid=$!
-for _ in $(seq 50); do [ -s "$data/pid" ] && break; sleep 0.1; done
-lpid=$(cat "$data/pid" 2>/dev/null)
+launcher_start "$data/launcher"
+lpid=$LAUNCHER_PID
 P=/proc/$lpid/root KP=/proc/$lpid/root/run/kubevirt-private
 if [ -z "$lpid" ] || [ ! -d "$KP" ] || [ "$(stat -c %i "$P/")" = "$(stat -c %i /)" ]; then
 	bad "launcher stand-in" "no private root (pid '$lpid')"
