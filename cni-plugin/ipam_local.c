@@ -737,11 +737,6 @@ static int open_store(const struct cni_conf *c, struct ipam_local_conf *lc,
 	struct np_err e = { 0 };
 	if (ipam_local_parse(c->ipam, lc, ce) < 0)
 		return -1;
-	for (int s = 0; s < lc->n_sets; s++)
-		for (int i = 0; i < lc->sets[s].n; i++)
-			if (lc->sets[s].ranges[i].n_exclude)
-				return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
-						"ipam \"exclude\" is supported with \"datastore\": \"etcd\" only (the local store would hand the excluded addresses out); narrow the range with range_start and range_end instead");
 	if (ipam_store_open(st, lc->data_dir, c->name, &e) < 0)
 		return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
 	return 0;
@@ -755,6 +750,14 @@ int ipam_local_add(const struct cni_conf *c, const struct cni_env *env,
 	cni_result_init(out);
 	if (open_store(c, &lc, &st, ce) < 0)
 		return -1;
+	/* refused on ADD only: DEL, CHECK and GC of such a config still work */
+	for (int s = 0; s < lc.n_sets; s++)
+		for (int i = 0; i < lc.sets[s].n; i++)
+			if (lc.sets[s].ranges[i].n_exclude) {
+				ipam_store_close(&st);
+				return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
+						"ipam \"exclude\" is supported with \"datastore\": \"etcd\" only (the local store would hand the excluded addresses out); narrow the range with range_start and range_end instead");
+			}
 	struct ipam_owner o = { env->container_id, env->ifname };
 	struct ipam_vm vmid = { c->vm.namespace_, c->vm.name }, *vm = sticky_vm(&lc, c, &vmid);
 	int rc = alloc_all(&st, &lc, c, &o, vm, out, ce);

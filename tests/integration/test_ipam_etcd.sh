@@ -31,7 +31,7 @@ printf '{"cniVersion":"1.0.0","name":"migration","type":"mignet-macvlan","master
 # cni NODE COMMAND CID IFNAME: on node NODE, for its pod namespace
 cni() {
 	ip netns exec "${EW_NODE[$1]}" env CNI_COMMAND="$2" CNI_CONTAINERID="$3" CNI_NETNS="/run/netns/${EW_P}p$1" \
-		CNI_IFNAME="$4" CNI_PATH=/usr/lib/cni timeout 20 "$plugin" < "$d/net.json" 2>>"$d/stderr"
+		CNI_IFNAME="$4" CNI_PATH=/usr/lib/cni timeout 20 "$plugin" < "${conf:-$d/net.json}" 2>>"$d/stderr"
 }
 sc() { ip netns exec "${EW_NODE[1]}" "$ctl" --endpoints "$EW_ENDPOINTS" "$@"; }
 links() { local n=0 i; for i in 1 2 3; do n=$((n + $(ip -n "${EW_P}p$i" -o link show | grep -vc ': lo:'))); done; echo $n; }
@@ -140,6 +140,33 @@ done
 for j in $(seq 1 15); do cni 2 DEL "l-$j" "l$j" >/dev/null; done
 median=$(printf '%s\n' "${lat[@]}" | sort -n | sed -n 8p)
 echo "# etcd-mode ADD (mignet-macvlan, one node, sequential): median $((median / 1000)).$(( (median % 1000) / 100 )) ms of 15"
+
+# ---- host-local's ranges on etcd; whereabouts' keys on the local store -----------
+nad() { printf '{"cniVersion":"1.0.0","name":"%s","type":"mignet-macvlan","master":"up0","vifCacheDir":"%s/vc","ipam":%s}' "$1" "$d" "$2" > "$d/$1.json"; }
+nad hl "{\"type\":\"mignet-ipam\",\"ranges\":[[{\"subnet\":\"10.78.0.0/24\"}]],\"configuration_path\":\"$d/mignet.conf\"}"
+out=$(conf=$d/hl.json cni 1 ADD hl-1 h1); rc=$?
+a=$(jq -r '.ips[0].address' <<<"$out" 2>/dev/null)
+gw=$(jq -r '.ips[0].gateway' <<<"$out" 2>/dev/null)
+holder=$(sc get "/mignet/ipam/hl/ip/${a%/24}" 2>&1)
+why="status $rc, address $a gateway $gw, key: $holder"
+check "host-local's \"ranges\" in etcd mode: an address of the subnet (not its gateway) held in etcd" \
+	eval '[ "$rc" = 0 ] && [[ $a == 10.78.0.*/24 ]] && [ "$a" != 10.78.0.1/24 ] && [ "$gw" = 10.78.0.1 ] &&
+		[ "$(jq -r .containerID <<<"$holder" 2>/dev/null)" = hl-1 ]'
+conf=$d/hl.json cni 1 DEL hl-1 h1 >/dev/null
+nad wl "{\"type\":\"mignet-ipam\",\"datastore\":\"local\",\"dataDir\":\"$d/local\",\"range\":\"10.79.0.0/24\",\"range_end\":\"10.79.0.9\"}"
+out=$(conf=$d/wl.json cni 1 ADD wl-1 w1); rc=$?
+a=$(jq -r '.ips[0].address' <<<"$out" 2>/dev/null)
+why="status $rc, address $a, lease files: $(ls "$d/local/wl" 2>&1 | tr '\n' ' ')"
+check "whereabouts' \"range\" on the local store: the first host address, a host-local lease file" \
+	test "$rc" = 0 -a "$a" = 10.79.0.1/24 -a -f "$d/local/wl/10.79.0.1"
+conf=$d/wl.json cni 1 DEL wl-1 w1 >/dev/null
+nad wx "{\"type\":\"mignet-ipam\",\"datastore\":\"local\",\"dataDir\":\"$d/local\",\"range\":\"10.80.0.0/24\",\"exclude\":[\"10.80.0.0/28\"]}"
+out=$(conf=$d/wx.json cni 1 ADD wx-1 x1); rc=$?
+has=$(ip -n "${EW_P}p1" -o link show x1 2>/dev/null | wc -l)
+conf=$d/wx.json cni 1 DEL wx-1 x1 >/dev/null; drc=$?
+why="ADD status $rc code $(jq -r .code <<<"$out" 2>/dev/null), link left $has, DEL status $drc: $out"
+check "\"exclude\" on the local store: ADD refused with code 7 and no link, DEL still succeeds" \
+	test "$rc" = 1 -a "$(jq -r .code <<<"$out" 2>/dev/null)" = 7 -a "$has" = 0 -a "$drc" = 0
 
 # ---- kill -9 of one member mid-run ---------------------------------------------
 ( sleep 0.1; kill -9 "${EW_PIDS[1]}" ) &
