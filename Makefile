@@ -167,7 +167,7 @@ deps:
 # tree is never mixed with instrumented objects.
 check: deps
 	$(MAKE) BUILD=build/san SAN=1 tests
-	$(MAKE) $(FUZZ_BINS)
+	$(MAKE) -j2 $(FUZZ_BINS)
 	@tests/run-fuzz.sh 5 $(FUZZ_BINS)
 	@tests/run-suites.sh build/san
 
@@ -193,15 +193,25 @@ FUZZ_BUILD   := build/fuzz
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 FUZZ_CORE    := $(CORE_SRC) $(VIFCACHE_SRC)
-FUZZ_FLAGS   := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Inetprep -Inetprep/node -Inetprep/migrate \
+FUZZ_COMMON  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Inetprep -Inetprep/node -Inetprep/migrate \
 	-Ivifcache -Icni-plugin \
-	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -fno-sanitize-recover=undefined
 FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libmnl libcjson yaml-0.1 libxml-2.0 2>/dev/null)
+# The core is compiled once (instrumented, without libFuzzer's main) and
+# each target links it, instead of every target compiling it again.
+FUZZ_CORE_LIB := $(FUZZ_BUILD)/libfuzzcore.a
 
-$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE)
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_COMMON) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+$(FUZZ_CORE_LIB): $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(FUZZ_CORE))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_CORE_LIB)
 	@mkdir -p $(dir $@) $(FUZZ_BUILD)/corpus/$*
-	clang $(FUZZ_FLAGS) -o $@ $^ $(FUZZ_LIBS)
+	clang $(FUZZ_COMMON) -fsanitize=fuzzer,address,undefined -o $@ $(filter %.c,$^) $(FUZZ_CORE_LIB) $(FUZZ_LIBS)
 
 # the parsers of netprep and the plugin, beside the core
 $(FUZZ_BUILD)/fuzz_nad: netprep/node/nad.c netprep/node/yaml_doc.c
