@@ -82,8 +82,9 @@ int attach_claim(struct np_nl *ctr, const struct cni_env *env, int ifindex,
 }
 
 /* Deletes CNI_IFNAME only when its alias (or, without one, its group)
- * says this container's ADD made it: after an ADD that failed on a name another container holds, the
- * runtime's DEL must not take that container's interface. */
+ * says this container's ADD made it: after an ADD that failed on a name
+ * another container holds, the runtime's DEL must not take that
+ * container's interface. */
 static int del_own_link(const struct cni_env *env, struct cni_error *ce)
 {
 	if (!env->netns)
