@@ -193,7 +193,7 @@ FUZZ_BUILD   := build/fuzz
 FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 FUZZ_CORE    := $(CORE_SRC) $(VIFCACHE_SRC)
-FUZZ_COMMON  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Inetprep -Inetprep/node -Inetprep/migrate \
+FUZZ_COMMON  := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Inetprep/core -Inetprep -Inetprep/node -Inetprep/migrate -Inetprep/store \
 	-Ivifcache -Icni-plugin \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) -fno-sanitize-recover=undefined
 FUZZ_LIBS    := $(shell $(PKG_CONFIG) --libs libmnl libcjson yaml-0.1 libxml-2.0 2>/dev/null)
@@ -219,6 +219,7 @@ $(FUZZ_BUILD)/fuzz_nodeconf: netprep/node/nodeconf.c
 $(FUZZ_BUILD)/fuzz_inventory: netprep/node/inventory_doc.c
 $(FUZZ_BUILD)/fuzz_cni_conf: cni-plugin/conf.c cni-plugin/launcher_name.c cni-plugin/skel.c cni-plugin/result.c
 $(FUZZ_BUILD)/fuzz_migconf: netprep/migrate/migrate_opts.c
+$(FUZZ_BUILD)/fuzz_etcd: netprep/store/etcd_proto.c
 
 fuzz: deps $(FUZZ_BINS)
 	@tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

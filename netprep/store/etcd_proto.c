@@ -279,7 +279,11 @@ static int get_i64(const cJSON *o, const char *name, int64_t *out)
 	if (!v)
 		return 0;
 	if (cJSON_IsNumber(v)) {
-		*out = (int64_t)v->valuedouble;
+		/* converting an out-of-range double is undefined: check first */
+		double d = v->valuedouble;
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+			return -EBADMSG;
+		*out = (int64_t)d;
 		return 0;
 	}
 	if (!cJSON_IsString(v) || !*v->valuestring)

@@ -177,16 +177,19 @@ static int call(struct etcd *s, const char *path, const char *body, const char *
 				round--;
 				continue;
 			}
+			/* the member's words come off the network: quoted */
+			char q[NP_QUOTE_MAX];
+			np_quote(msg, q, sizeof(q));
 			if (np_etcd_retryable(code, msg)) {
 				s->base.uncertain = true;
-				snprintf(last, sizeof(last), "%s: %s", s->eps.url[ep], msg);
+				snprintf(last, sizeof(last), "%s: %s", s->eps.url[ep], q);
 				continue;
 			}
 			s->cur = ep;
 			if (code == 16 || code == 7 || strstr(msg, "auth"))
 				return np_errmsg(e, -EACCES, "etcd %s refused by %s: %s (check etcd_username and etcd_password)",
-						 what, s->eps.url[ep], msg);
-			return np_errmsg(e, -EIO, "etcd %s refused by %s: %s", what, s->eps.url[ep], msg);
+						 what, s->eps.url[ep], q);
+			return np_errmsg(e, -EIO, "etcd %s refused by %s: %s", what, s->eps.url[ep], q);
 		}
 		snprintf(last, sizeof(last), "%s: HTTP status %ld", s->eps.url[ep], status);
 		if (status == 404)
