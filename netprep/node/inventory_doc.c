@@ -76,15 +76,16 @@ static bool has_control(const char *s)
 }
 
 /* What the kernel lets a link be called (dev_valid_name), which is wider
- * than what mignet gives its own links: an inventory reports every link
- * of the node, and compare quotes whatever it prints. */
+ * than what mignet gives its own links (non-ASCII, for one): an inventory
+ * reports every link of the node, and compare quotes whatever it prints.
+ * Control bytes, which no sane link has, are refused with the rest. */
 static int is_ifname(const char *s, const char *path, struct np_err *e)
 {
 	char q[NP_QUOTE_MAX];
 	size_t n = strlen(s);
 	bool bad = n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, "..");
 	for (const char *p = s; !bad && *p; p++)
-		bad = *p == '/' || *p == ':' || *p == '%' || *p == ' ' || (*p >= '\t' && *p <= '\r');
+		bad = *p == '/' || *p == ':' || *p == '%' || (unsigned char)*p <= ' ' || *p == 0x7f;
 	if (bad)
 		return np_errmsg(e, -EINVAL, "%s \"%s\" is not a name the kernel gives a link", path,
 				 np_quote(s, q, sizeof(q)));
