@@ -10,7 +10,7 @@ BUILD       ?= build
 CC          ?= gcc
 PKG_CONFIG  ?= pkg-config
 
-PKGS := libmnl libcjson libvirt yaml-0.1 libcurl libxml-2.0
+PKGS := libmnl libcjson libvirt yaml-0.1 libxml-2.0
 
 # Debian packages needed to build, test, benchmark, fuzz and run the demo.
 DEB_PKGS := build-essential pkg-config \
@@ -23,7 +23,8 @@ CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-fno-strict-aliasing -D_FORTIFY_SOURCE=2 -MMD -MP \
 	-Inetprep/core -Inetprep -Inetprep/node -Inetprep/migrate -Inetprep/cli -Ivifcache -Ivifcache/cli -Icni-plugin \
-	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
+# libcurl is not linked: the etcd backend dlopen()s it (netprep/store/curl_dl.h)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 ifeq ($(SAN),1)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "curl_dl.h"
 #include "etcd_proto.h"
 #include "store.h"
 
@@ -21,6 +22,7 @@ struct etcd {
 	struct np_store base;
 	struct np_endpoints eps;
 	int cur;                      /* the endpoint that answered last */
+	struct np_curl cu;            /* libcurl, loaded for this store */
 	CURL *curl;
 	struct curl_slist *hdr;
 	char *user, *pass;
@@ -68,12 +70,12 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 
 static int set_headers(struct etcd *s)
 {
-	curl_slist_free_all(s->hdr);
-	s->hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	s->cu.slist_free_all(s->hdr);
+	s->hdr = s->cu.slist_append(NULL, "Content-Type: application/json");
 	if (s->hdr && s->token) {
 		char h[1024];
 		snprintf(h, sizeof(h), "Authorization: %s", s->token);
-		struct curl_slist *n = curl_slist_append(s->hdr, h);
+		struct curl_slist *n = s->cu.slist_append(s->hdr, h);
 		if (!n)
 			return -ENOMEM;
 		s->hdr = n;
@@ -94,14 +96,14 @@ static CURLcode post_one(struct etcd *s, int ep, const char *path, const char *b
 	s->too_big = false;
 	if (s->buf)
 		s->buf[0] = 0;
-	curl_easy_setopt(s->curl, CURLOPT_URL, url);
-	curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->hdr);
-	curl_easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, conn > 0 ? conn : 1L);
-	curl_easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, req > 0 ? req : 1L);
-	CURLcode cc = curl_easy_perform(s->curl);
+	s->cu.easy_setopt(s->curl, CURLOPT_URL, url);
+	s->cu.easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
+	s->cu.easy_setopt(s->curl, CURLOPT_HTTPHEADER, s->hdr);
+	s->cu.easy_setopt(s->curl, CURLOPT_CONNECTTIMEOUT_MS, conn > 0 ? conn : 1L);
+	s->cu.easy_setopt(s->curl, CURLOPT_TIMEOUT_MS, req > 0 ? req : 1L);
+	CURLcode cc = s->cu.easy_perform(s->curl);
 	*status = 0;
-	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, status);
+	s->cu.easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, status);
 	if (cc == CURLE_OK && !s->buf)
 		on_data((char *)"", 1, 0, s);
 	return cc;
@@ -149,14 +151,14 @@ static int call(struct etcd *s, const char *path, const char *body, const char *
 					snprintf(last, sizeof(last), "%s: TLS refused: %s", s->eps.url[ep],
 						 cc == CURLE_PEER_FAILED_VERIFICATION
 							 ? "the member's certificate is not signed by the CA given (or does not name its address)"
-							 : curl_easy_strerror(cc));
+							 : s->cu.easy_strerror(cc));
 				tls_rc = -EACCES;
 			} else if (!tls_rc) {
 				/* sent, then no answer: it may have been applied */
 				if (cc != CURLE_COULDNT_CONNECT && cc != CURLE_COULDNT_RESOLVE_HOST)
 					s->base.uncertain = true;
 				snprintf(last, sizeof(last), "%s: %s", s->eps.url[ep],
-					 s->too_big ? "answer larger than 64 MiB" : curl_easy_strerror(cc));
+					 s->too_big ? "answer larger than 64 MiB" : s->cu.easy_strerror(cc));
 			}
 			continue;
 		}
@@ -334,8 +336,8 @@ static void e_close(struct np_store *st)
 {
 	struct etcd *s = S(st);
 	if (s->curl)
-		curl_easy_cleanup(s->curl);
-	curl_slist_free_all(s->hdr);
+		s->cu.easy_cleanup(s->curl);
+	s->cu.slist_free_all(s->hdr);
 	free(s->buf);
 	free(s->token);
 	free(s->user);
@@ -343,8 +345,11 @@ static void e_close(struct np_store *st)
 		memset(s->pass, 0, strlen(s->pass));
 		free(s->pass);
 	}
+	if (s->cu.lib) {
+		s->cu.global_cleanup();
+		np_curl_unload(&s->cu);
+	}
 	free(s);
-	curl_global_cleanup();
 }
 
 static const struct np_store_ops etcd_ops = {
@@ -413,7 +418,12 @@ int np_store_open_etcd(const struct np_store_cfg *cfg, struct np_store **out, st
 	}
 	/* the first endpoint first, the next ones on failure (as listed) */
 	s->cur = 0;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+	if (np_curl_load(&s->cu, e) < 0) {
+		free(s);
+		return e && e->code ? e->code : -ENOENT;
+	}
+	if (s->cu.global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		np_curl_unload(&s->cu);
 		free(s);
 		return np_errmsg(e, -EIO, "etcd: libcurl cannot be initialized");
 	}
@@ -421,28 +431,28 @@ int np_store_open_etcd(const struct np_store_cfg *cfg, struct np_store **out, st
 		s->user = strdup(cfg->username);
 		s->pass = strdup(cfg->password);
 	}
-	s->curl = curl_easy_init();
+	s->curl = s->cu.easy_init();
 	if (!s->curl || set_headers(s) < 0 || (cfg->username && *cfg->username && (!s->user || !s->pass))) {
 		e_close(&s->base);
 		return np_errmsg(e, -ENOMEM, "etcd: out of memory");
 	}
 	CURL *c = s->curl;
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_PROXY, "");            /* never an environment proxy */
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	s->cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	s->cu.easy_setopt(c, CURLOPT_PROXY, "");            /* never an environment proxy */
+	s->cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	s->cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	s->cu.easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+	s->cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	s->cu.easy_setopt(c, CURLOPT_WRITEDATA, s);
+	s->cu.easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
 	if (s->ca[0])
-		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca);
+		s->cu.easy_setopt(c, CURLOPT_CAINFO, s->ca);
 	if (s->cert[0]) {
-		curl_easy_setopt(c, CURLOPT_SSLCERT, s->cert);
-		curl_easy_setopt(c, CURLOPT_SSLKEY, s->key);
+		s->cu.easy_setopt(c, CURLOPT_SSLCERT, s->cert);
+		s->cu.easy_setopt(c, CURLOPT_SSLKEY, s->key);
 	}
 	*out = &s->base;
 	return 0;
