@@ -10,33 +10,10 @@
 
 #include "atomic_file.h"
 #include "ipam_local.h"
+#include "ipam_range.h"
 #include "json_strict.h"
 #include "names.h"
 #include "store/store.h"
-
-typedef unsigned __int128 u128;
-
-static u128 ip_val(const struct np_ip *ip)
-{
-	u128 v = 0;
-	for (size_t i = 0; i < np_ip_len(ip->family); i++)
-		v = v << 8 | ip->addr[i];
-	return v;
-}
-
-static void ip_set(struct np_ip *ip, int family, u128 v)
-{
-	memset(ip, 0, sizeof(*ip));
-	ip->family = family;
-	for (size_t i = np_ip_len(family); i-- > 0; v >>= 8)
-		ip->addr[i] = (uint8_t)v;
-}
-
-static u128 host_mask(const struct np_prefix *p)
-{
-	unsigned bits = (p->ip.family == AF_INET ? 32u : 128u) - p->len;
-	return bits >= 128 ? ~(u128)0 : (((u128)1 << bits) - 1);
-}
 
 /* ---- the node file ---------------------------------------------------- */
 
@@ -260,7 +237,7 @@ static int taken_load(struct cl *k, int family, struct taken *t, struct np_err *
 	for (size_t i = 0; i < l.n; i++) {
 		struct np_ip ip;
 		if (key_ip(l.kv[i].key, &ip) == 0 && ip.family == family)
-			t->v[t->n++] = ip_val(&ip);
+			t->v[t->n++] = ipam_ip_val(&ip);
 	}
 	np_kv_list_free(&l);
 	if (t->n)
@@ -280,15 +257,15 @@ static void walk_init(struct walk *w, const struct ipam_range_set *set, const st
 {
 	w->set = set;
 	w->ri = 0;
-	w->cur = ip_val(&set->ranges[0].start);
+	w->cur = ipam_ip_val(&set->ranges[0].start);
 	w->left = 0;
 	for (int i = 0; i < set->n; i++) {
 		const struct ipam_range *r = &set->ranges[i];
-		w->left += ip_val(&r->end) - ip_val(&r->start) + 1;
-		if (last && last->family == r->subnet.ip.family && ip_val(last) >= ip_val(&r->start) &&
-		    ip_val(last) <= ip_val(&r->end)) {
+		w->left += ipam_ip_val(&r->end) - ipam_ip_val(&r->start) + 1;
+		if (last && last->family == r->subnet.ip.family && ipam_ip_val(last) >= ipam_ip_val(&r->start) &&
+		    ipam_ip_val(last) <= ipam_ip_val(&r->end)) {
 			w->ri = i;
-			w->cur = ip_val(last) + 1;
+			w->cur = ipam_ip_val(last) + 1;
 		}
 	}
 }
@@ -298,10 +275,10 @@ static bool walk_next(struct walk *w, const struct taken *t, struct np_ip *ip, c
 {
 	while (w->left > 0) {
 		const struct ipam_range *r = &w->set->ranges[w->ri];
-		if (w->cur > ip_val(&r->end) || w->cur < ip_val(&r->start)) {
+		if (w->cur > ipam_ip_val(&r->end) || w->cur < ipam_ip_val(&r->start)) {
 			w->ri = (w->ri + 1) % w->set->n;
 			r = &w->set->ranges[w->ri];
-			w->cur = ip_val(&r->start);
+			w->cur = ipam_ip_val(&r->start);
 		}
 		int fam = r->subnet.ip.family;
 		u128 v = w->cur;
@@ -310,10 +287,10 @@ static bool walk_next(struct walk *w, const struct taken *t, struct np_ip *ip, c
 			const struct np_prefix *ex = &r->exclude[x];
 			if (ex->ip.family != fam)
 				continue;
-			u128 m = host_mask(ex), base = ip_val(&ex->ip) & ~m;
+			u128 m = ipam_host_mask(ex), base = ipam_ip_val(&ex->ip) & ~m;
 			if (v >= base && v <= (base | m)) {
 				/* jump to the end of the block (or of the range) */
-				u128 end = (base | m) < ip_val(&r->end) ? (base | m) : ip_val(&r->end);
+				u128 end = (base | m) < ipam_ip_val(&r->end) ? (base | m) : ipam_ip_val(&r->end);
 				u128 n = end - v + 1;
 				w->left = n < w->left ? w->left - n : 0;
 				w->cur = end + 1;
@@ -324,34 +301,13 @@ static bool walk_next(struct walk *w, const struct taken *t, struct np_ip *ip, c
 			continue;
 		w->left--;
 		w->cur++;
-		ip_set(ip, fam, v);
+		ipam_ip_set(ip, fam, v);
 		if ((r->has_gateway && np_ip_equal(ip, &r->gateway)) || taken_has(t, v))
 			continue;
 		*rp = r;
 		return true;
 	}
 	return false;
-}
-
-static void fill_ip(struct cni_ip *out, const struct ipam_range *r, const struct np_ip *ip)
-{
-	memset(out, 0, sizeof(*out));
-	out->address.ip = *ip;
-	out->address.len = r->subnet.len;
-	out->has_gw = r->has_gateway;
-	out->gw = r->gateway;
-	out->iface = -1;
-}
-
-static const struct ipam_range *range_of(const struct ipam_range_set *set, const struct np_ip *ip)
-{
-	for (int i = 0; i < set->n; i++) {
-		const struct ipam_range *r = &set->ranges[i];
-		if (ip->family == r->subnet.ip.family && ip_val(ip) >= ip_val(&r->start) &&
-		    ip_val(ip) <= ip_val(&r->end))
-			return r;
-	}
-	return NULL;
 }
 
 /* One transaction: the address created for the owner, its owner key and
@@ -506,10 +462,10 @@ int ipam_cluster_add(const struct cni_conf *c, const struct cni_env *env, struct
 		if (key_ip(held.kv[i].key, &ip) < 0)
 			continue;
 		for (int s = 0; s < k->lc.n_sets; s++) {
-			const struct ipam_range *r = range_of(&k->lc.sets[s], &ip);
+			const struct ipam_range *r = ipam_range_of(&k->lc.sets[s], &ip);
 			if (r && !done[s]) {
 				done[s] = true;
-				fill_ip(&out->ips[out->n_ips++], r, &ip);
+				ipam_fill_ip(&out->ips[out->n_ips++], r, &ip);
 				break;
 			}
 		}
@@ -519,7 +475,7 @@ int ipam_cluster_add(const struct cni_conf *c, const struct cni_env *env, struct
 		int s;
 		const struct ipam_range *r = NULL;
 		for (s = 0; s < k->lc.n_sets && !r; s++)
-			r = range_of(&k->lc.sets[s], ip);
+			r = ipam_range_of(&k->lc.sets[s], ip);
 		s--;
 		if (!r) {
 			rc = cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: requested IP %s is not in any configured range",
@@ -530,7 +486,7 @@ int ipam_cluster_add(const struct cni_conf *c, const struct cni_env *env, struct
 			continue;
 		if ((rc = take_requested(k, env, ip, ce)) == 0) {
 			done[s] = true;
-			fill_ip(&out->ips[out->n_ips++], r, ip);
+			ipam_fill_ip(&out->ips[out->n_ips++], r, ip);
 		}
 	}
 	for (int s = 0; s < k->lc.n_sets && rc == 0; s++) {
@@ -540,7 +496,7 @@ int ipam_cluster_add(const struct cni_conf *c, const struct cni_env *env, struct
 		const struct ipam_range *r = NULL;
 		if ((rc = pick_free(k, env, s, &ip, &r, ce)) == 0) {
 			done[s] = true;
-			fill_ip(&out->ips[out->n_ips++], r, &ip);
+			ipam_fill_ip(&out->ips[out->n_ips++], r, &ip);
 		}
 	}
 	for (int i = 0; rc == 0 && i < k->lc.n_routes; i++)

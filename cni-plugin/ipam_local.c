@@ -5,40 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipam_range.h"
 #include "ipam_store.h"
-
-typedef unsigned __int128 u128;
-
-static u128 ip_val(const struct np_ip *ip)
-{
-	u128 v = 0;
-	size_t len = ip->family == AF_INET ? 4 : 16;
-	for (size_t i = 0; i < len; i++)
-		v = v << 8 | ip->addr[i];
-	return v;
-}
-
-static void ip_set(struct np_ip *ip, int family, u128 v)
-{
-	memset(ip, 0, sizeof(*ip));
-	ip->family = family;
-	for (size_t i = np_ip_len(family); i-- > 0; v >>= 8)
-		ip->addr[i] = (uint8_t)v;
-}
-
-static u128 host_mask(const struct np_prefix *p)
-{
-	unsigned bits = (p->ip.family == AF_INET ? 32u : 128u) - p->len;
-	return bits >= 128 ? ~(u128)0 : (((u128)1 << bits) - 1);
-}
-
-static bool in_range(const struct ipam_range *r, const struct np_ip *ip)
-{
-	if (ip->family != r->subnet.ip.family)
-		return false;
-	u128 v = ip_val(ip);
-	return v >= ip_val(&r->start) && v <= ip_val(&r->end);
-}
 
 static int parse_ip_field(const cJSON *o, const char *ctx, const char *key,
 			  struct np_ip *out, bool *present, struct cni_error *ce)
@@ -73,11 +41,11 @@ static int parse_range(const cJSON *o, struct ipam_range *r, struct cni_error *c
 	if ((fam == AF_INET && r->subnet.len > 30) || (fam == AF_INET6 && r->subnet.len > 126))
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "ipam range \"subnet\" %s is too small (at most /%d)",
 				subnet, fam == AF_INET ? 30 : 126);
-	u128 net = ip_val(&r->subnet.ip), mask = host_mask(&r->subnet);
+	u128 net = ipam_ip_val(&r->subnet.ip), mask = ipam_host_mask(&r->subnet);
 	if (net & mask)
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG,
 				"ipam range \"subnet\" %s has host bits set (did you mean %s?)", subnet,
-				(ip_set(&r->start, fam, net & ~mask), np_ip_str(&r->start, buf, sizeof(buf))));
+				(ipam_ip_set(&r->start, fam, net & ~mask), np_ip_str(&r->start, buf, sizeof(buf))));
 	u128 last = net | mask;
 	bool has_start, has_end;
 	if (parse_ip_field(o, ctx, "rangeStart", &r->start, &has_start, ce) < 0 ||
@@ -85,11 +53,11 @@ static int parse_range(const cJSON *o, struct ipam_range *r, struct cni_error *c
 	    parse_ip_field(o, ctx, "gateway", &r->gateway, &r->has_gateway, ce) < 0)
 		return -1;
 	if (!has_start)
-		ip_set(&r->start, fam, net + 1);
+		ipam_ip_set(&r->start, fam, net + 1);
 	if (!has_end)
-		ip_set(&r->end, fam, fam == AF_INET ? last - 1 : last);
+		ipam_ip_set(&r->end, fam, fam == AF_INET ? last - 1 : last);
 	if (!r->has_gateway) {
-		ip_set(&r->gateway, fam, net + 1);
+		ipam_ip_set(&r->gateway, fam, net + 1);
 		r->has_gateway = true;
 	}
 	const struct { const char *key; struct np_ip *ip; } checks[] = {
@@ -99,7 +67,7 @@ static int parse_range(const cJSON *o, struct ipam_range *r, struct cni_error *c
 		if (!np_prefix_contains(&r->subnet, checks[i].ip))
 			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "ipam range \"%s\" %s is outside subnet %s",
 					checks[i].key, np_ip_str(checks[i].ip, buf, sizeof(buf)), subnet);
-	if (ip_val(&r->start) > ip_val(&r->end))
+	if (ipam_ip_val(&r->start) > ipam_ip_val(&r->end))
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "ipam range in %s: rangeStart is after rangeEnd", subnet);
 	return 0;
 }
@@ -158,8 +126,8 @@ static int parse_wb_range(const cJSON *o, const char *ctx, struct ipam_range *r,
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range\" %s is too small (at most /%d)",
 				ctx, np_quote(range, q, sizeof(q)), fam == AF_INET ? 30 : 126);
 	struct np_ip last_given = r->subnet.ip;
-	u128 mask = host_mask(&r->subnet), net = ip_val(&r->subnet.ip) & ~mask, last = net | mask;
-	ip_set(&r->subnet.ip, fam, net);
+	u128 mask = ipam_host_mask(&r->subnet), net = ipam_ip_val(&r->subnet.ip) & ~mask, last = net | mask;
+	ipam_ip_set(&r->subnet.ip, fam, net);
 	/* never the network address, nor IPv4's broadcast */
 	u128 lo = net + 1, hi = fam == AF_INET ? last - 1 : last;
 	u128 start = lo, end = hi;
@@ -167,22 +135,22 @@ static int parse_wb_range(const cJSON *o, const char *ctx, struct ipam_range *r,
 		if (first.family != fam || !np_prefix_contains(&r->subnet, &first))
 			return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range\" %s: the first address is outside %s",
 					ctx, np_quote(range, q, sizeof(q)), np_prefix_str(&r->subnet, buf, sizeof(buf)));
-		start = ip_val(&first);
-		end = ip_val(&last_given);
+		start = ipam_ip_val(&first);
+		end = ipam_ip_val(&last_given);
 	}
 	bool has;
 	struct np_ip v;
 	if (parse_ip_field(o, ctx, "range_start", &v, &has, ce) < 0)
 		return -1;
 	if (has)
-		start = ip_val(&v);
+		start = ipam_ip_val(&v);
 	if (has && (v.family != fam || !np_prefix_contains(&r->subnet, &v)))
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range_start\" %s is outside %s", ctx,
 				np_ip_str(&v, q, sizeof(q)), np_prefix_str(&r->subnet, buf, sizeof(buf)));
 	if (parse_ip_field(o, ctx, "range_end", &v, &has, ce) < 0)
 		return -1;
 	if (has)
-		end = ip_val(&v);
+		end = ipam_ip_val(&v);
 	if (has && (v.family != fam || !np_prefix_contains(&r->subnet, &v)))
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range_end\" %s is outside %s", ctx,
 				np_ip_str(&v, q, sizeof(q)), np_prefix_str(&r->subnet, buf, sizeof(buf)));
@@ -191,8 +159,8 @@ static int parse_wb_range(const cJSON *o, const char *ctx, struct ipam_range *r,
 	if (start > end)
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s \"range\" %s: the start is after the end",
 				ctx, np_quote(range, q, sizeof(q)));
-	ip_set(&r->start, fam, start);
-	ip_set(&r->end, fam, end);
+	ipam_ip_set(&r->start, fam, start);
+	ipam_ip_set(&r->end, fam, end);
 	const cJSON *ex, *x;
 	if (cni_json_array(o, ctx, "exclude", &ex, ce) < 0)
 		return -1;
@@ -326,26 +294,6 @@ int ipam_local_parse(const cJSON *ipam, struct ipam_local_conf *lc,
 	return 0;
 }
 
-static const struct ipam_range *range_of(const struct ipam_range_set *set,
-					 const struct np_ip *ip)
-{
-	for (int i = 0; i < set->n; i++)
-		if (in_range(&set->ranges[i], ip))
-			return &set->ranges[i];
-	return NULL;
-}
-
-static void fill_ip(struct cni_ip *out, const struct ipam_range *r,
-		    const struct np_ip *ip)
-{
-	memset(out, 0, sizeof(*out));
-	out->address.ip = *ip;
-	out->address.len = r->subnet.len;
-	out->has_gw = r->has_gateway;
-	out->gw = r->gateway;
-	out->iface = -1;
-}
-
 /* One address an ADD ends with, in result order. */
 struct pick {
 	struct np_ip ip;
@@ -366,13 +314,13 @@ static void cursor_init(struct cursor *k, const struct ipam_range_set *set, cons
 {
 	k->set = set;
 	k->ri = 0;
-	k->cur = ip_val(&set->ranges[0].start);
+	k->cur = ipam_ip_val(&set->ranges[0].start);
 	k->left = 0;
 	for (int i = 0; i < set->n; i++) {
-		k->left += ip_val(&set->ranges[i].end) - ip_val(&set->ranges[i].start) + 1;
-		if (last && in_range(&set->ranges[i], last)) {
+		k->left += ipam_ip_val(&set->ranges[i].end) - ipam_ip_val(&set->ranges[i].start) + 1;
+		if (last && ipam_in_range(&set->ranges[i], last)) {
 			k->ri = i;
-			k->cur = ip_val(last) + 1;
+			k->cur = ipam_ip_val(last) + 1;
 		}
 	}
 }
@@ -382,12 +330,12 @@ static bool cursor_next(struct cursor *k, struct np_ip *ip, const struct ipam_ra
 	while (k->left > 0) {
 		k->left--;
 		const struct ipam_range *r = &k->set->ranges[k->ri];
-		if (k->cur > ip_val(&r->end) || k->cur < ip_val(&r->start)) {
+		if (k->cur > ipam_ip_val(&r->end) || k->cur < ipam_ip_val(&r->start)) {
 			k->ri = (k->ri + 1) % k->set->n;
 			r = &k->set->ranges[k->ri];
-			k->cur = ip_val(&r->start);
+			k->cur = ipam_ip_val(&r->start);
 		}
-		ip_set(ip, r->subnet.ip.family, k->cur++);
+		ipam_ip_set(ip, r->subnet.ip.family, k->cur++);
 		if (r->has_gateway && np_ip_equal(ip, &r->gateway))
 			continue;
 		*rp = r;
@@ -414,7 +362,7 @@ struct taken {
 
 static u128 place(const struct taken *t, const struct ipam_range *r, const struct np_ip *ip)
 {
-	return t->base[r - t->set->ranges] + ip_val(ip) - ip_val(&r->start);
+	return t->base[r - t->set->ranges] + ipam_ip_val(ip) - ipam_ip_val(&r->start);
 }
 
 /* Called for every name of a crowded store: the bounds are kept as
@@ -422,7 +370,7 @@ static u128 place(const struct taken *t, const struct ipam_range *r, const struc
 static int taken_add(const struct np_ip *ip, void *arg)
 {
 	struct taken *t = arg;
-	u128 v = ip_val(ip);
+	u128 v = ipam_ip_val(ip);
 	int ri = 0;
 	while (ri < t->set->n && (ip->family != t->set->ranges[ri].subnet.ip.family || v < t->lo[ri] || v > t->hi[ri]))
 		ri++;
@@ -464,8 +412,8 @@ static int taken_load(struct ipam_store *st, const struct ipam_range_set *set, s
 	t->set = set;
 	for (int i = 0; i < set->n; i++) {
 		t->base[i] = t->total;
-		t->lo[i] = ip_val(&set->ranges[i].start);
-		t->hi[i] = ip_val(&set->ranges[i].end);
+		t->lo[i] = ipam_ip_val(&set->ranges[i].start);
+		t->hi[i] = ipam_ip_val(&set->ranges[i].end);
 		t->total += t->hi[i] - t->lo[i] + 1;
 	}
 	if (t->total <= TAKEN_BITS_MAX && !(t->bits = calloc((size_t)(t->total / 8) + 1, 1)))
@@ -517,24 +465,24 @@ static bool bits_next(struct taken *t, const struct cursor *k, struct np_ip *ip,
 	const struct ipam_range_set *set = t->set;
 	for (int i = 0; i < set->n; i++) {
 		const struct ipam_range *g = &set->ranges[i];
-		if (g->has_gateway && in_range(g, &g->gateway)) {
+		if (g->has_gateway && ipam_in_range(g, &g->gateway)) {
 			u128 p = place(t, g, &g->gateway);
 			t->bits[p / 8] |= (uint8_t)(1u << (unsigned)(p % 8));
 		}
 	}
 	int ri = k->ri;
 	u128 cur = k->cur;
-	if (cur > ip_val(&set->ranges[ri].end) || cur < ip_val(&set->ranges[ri].start)) {
+	if (cur > ipam_ip_val(&set->ranges[ri].end) || cur < ipam_ip_val(&set->ranges[ri].start)) {
 		ri = (ri + 1) % set->n;
-		cur = ip_val(&set->ranges[ri].start);
+		cur = ipam_ip_val(&set->ranges[ri].start);
 	}
-	size_t p, from = (size_t)(t->base[ri] + cur - ip_val(&set->ranges[ri].start));
+	size_t p, from = (size_t)(t->base[ri] + cur - ipam_ip_val(&set->ranges[ri].start));
 	if (!bits_first_free(t->bits, (size_t)t->total, from, (size_t)k->left, &p))
 		return false;
 	for (ri = set->n - 1; t->base[ri] > p; ri--)
 		;
 	*rp = &set->ranges[ri];
-	ip_set(ip, (*rp)->subnet.ip.family, ip_val(&(*rp)->start) + (p - t->base[ri]));
+	ipam_ip_set(ip, (*rp)->subnet.ip.family, ipam_ip_val(&(*rp)->start) + (p - t->base[ri]));
 	return true;
 }
 
@@ -593,7 +541,7 @@ static int vm_requests(struct ipam_store *st, const struct ipam_local_conf *lc,
 	int n = ipam_store_vm_ips(st, vm, ips, 16, e), count = 0;
 	for (int i = 0; i < n && count < max; i++)
 		for (int s = 0; s < lc->n_sets; s++)
-			if (!used[s] && range_of(&lc->sets[s], &ips[i])) {
+			if (!used[s] && ipam_range_of(&lc->sets[s], &ips[i])) {
 				used[s] = true;
 				want[count++] = ips[i];
 				break;
@@ -613,7 +561,7 @@ static int pick_requested(struct ipam_store *st, const struct ipam_local_conf *l
 	int s;
 	const struct ipam_range *r = NULL;
 	for (s = 0; s < lc->n_sets && !r; s++)
-		r = range_of(&lc->sets[s], want);
+		r = ipam_range_of(&lc->sets[s], want);
 	s--;
 	if (!r)
 		return cni_fail(ce, CNI_ERR_INVALID_CONFIG, "%s: requested IP %s is not in any configured range",
@@ -693,7 +641,7 @@ static int alloc_all(struct ipam_store *st, const struct ipam_local_conf *lc,
 		/* A retried ADD keeps the lease it already has in this set. */
 		const struct ipam_range *r = NULL;
 		for (int h = 0; h < n_held && !r; h++)
-			if ((r = range_of(&lc->sets[s], &held[h])))
+			if ((r = ipam_range_of(&lc->sets[s], &held[h])))
 				pk[np++] = (struct pick){ held[h], r, -1, false };
 		if (!r && pick_free(st, s, &lc->sets[s], &pk[np++], ce) < 0)
 			return -1;
@@ -717,7 +665,7 @@ static int alloc_all(struct ipam_store *st, const struct ipam_local_conf *lc,
 	for (int i = 0; i < np; i++) {
 		if (pk[i].set >= 0 && ipam_store_set_last_reserved(st, pk[i].set, &pk[i].ip, &e) < 0)
 			return cni_fail_np(ce, CNI_ERR_INTERNAL, &e);
-		fill_ip(&out->ips[out->n_ips++], pk[i].r, &pk[i].ip);
+		ipam_fill_ip(&out->ips[out->n_ips++], pk[i].r, &pk[i].ip);
 	}
 	for (int i = 0; i < lc->n_routes; i++)
 		out->routes[out->n_routes++] = lc->routes[i];

@@ -50,17 +50,27 @@ static int read_state(const struct ipam_store *s, int dfd, const char *where, co
 	return (int)len;
 }
 
+/* A listing of the directory dirfd stands for, on a descriptor of its
+ * own (the caller keeps dirfd); NULL with errno set. */
+static DIR *open_listing(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+	}
+	return d;
+}
+
 /* Whether the network directory holds any lease file (checked once, when
  * the index is created). */
 static bool has_leases(int dirfd)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	DIR *d = open_listing(dirfd);
+	if (!d)
 		return true; /* unknown: keep scanning */
-	}
 	struct dirent *de;
 	struct np_ip ip;
 	bool any = false;
@@ -224,14 +234,9 @@ int ipam_store_exists(struct ipam_store *s, const struct np_ip *ip, struct np_er
 int ipam_store_each_name(struct ipam_store *s, int (*fn)(const struct np_ip *ip, void *arg),
 			 void *arg, struct np_err *e)
 {
-	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		int rc = -errno;
-		if (fd >= 0)
-			close(fd);
-		return np_errf(e, rc, "IPAM store %s: cannot list it", s->path);
-	}
+	DIR *d = open_listing(s->dirfd);
+	if (!d)
+		return np_errf(e, -errno, "IPAM store %s: cannot list it", s->path);
 	int rc = 0;
 	struct dirent *de;
 	while (rc == 0 && (de = readdir(d))) {
@@ -345,14 +350,9 @@ static bool name_is_ip(const char *name, struct np_ip *ip)
 static int scan_owner(struct ipam_store *s, const struct ipam_owner *o,
 		      struct np_ip *ips, int max, struct np_err *e)
 {
-	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		int rc = -errno;
-		if (fd >= 0)
-			close(fd);
-		return np_errf(e, rc, "IPAM store %s: cannot read leases", s->path);
-	}
+	DIR *d = open_listing(s->dirfd);
+	if (!d)
+		return np_errf(e, -errno, "IPAM store %s: cannot read leases", s->path);
 	int count = 0, rc = 0;
 	struct dirent *de;
 	while (rc == 0 && (de = readdir(d)) && count < max) {
